@@ -1,0 +1,111 @@
+//! Configuration: the `serve` command line (each option also a `PARTNERCENTRAL_LOCAL_*`
+//! environment variable) and the [`Config`] the library starts a server from.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4570";
+/// Default data directory.
+pub const DEFAULT_DATA_DIR: &str = ".partnercentral-local";
+/// Default region used in ARNs.
+pub const DEFAULT_REGION: &str = "us-east-1";
+/// Default limit of a request body: 6 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+
+/// Where state is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// SQLite in this directory; state survives restarts.
+    DataDir(PathBuf),
+    /// Nothing touches disk.
+    InMemory,
+}
+
+/// Everything a server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `HOST:PORT`; port 0 picks a free port.
+    pub listen: String,
+    pub storage: Storage,
+    pub region: String,
+    /// A credentials file turns on signature verification.
+    pub credentials: Option<PathBuf>,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.to_string(),
+            storage: Storage::DataDir(PathBuf::from(DEFAULT_DATA_DIR)),
+            region: DEFAULT_REGION.to_string(),
+            credentials: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl Config {
+    /// A server on a free loopback port that keeps nothing on disk: what tests want.
+    pub fn ephemeral() -> Self {
+        Self {
+            listen: "127.0.0.1:0".to_string(),
+            storage: Storage::InMemory,
+            ..Self::default()
+        }
+    }
+}
+
+/// A local implementation of the AWS Partner Central Selling API.
+#[derive(Debug, Parser)]
+#[command(name = "partnercentral-local", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: String,
+    /// Directory of the durable embedded storage.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+    /// Keep all state in memory; nothing touches disk.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_IN_MEMORY", value_parser = clap::builder::FalseyValueParser::new(), default_value_t = false)]
+    pub in_memory: bool,
+    /// Region used in ARNs (requests signed for any region are served).
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_REGION", default_value = DEFAULT_REGION)]
+    pub region: String,
+    /// Credentials file; turns on SigV4 verification.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+}
+
+impl From<ServeArgs> for Config {
+    fn from(a: ServeArgs) -> Self {
+        Config {
+            listen: a.listen,
+            storage: if a.in_memory {
+                Storage::InMemory
+            } else {
+                Storage::DataDir(a.data_dir)
+            },
+            region: a.region,
+            credentials: a.credentials,
+            max_body_bytes: a.max_body_bytes,
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Identifiers and ARNs in the forms the real service uses.
+
+use rand::Rng;
+
+const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// `n` random characters of `[0-9a-z]`.
+pub fn random_suffix(n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+pub fn opportunity_id(num: i64) -> String {
+    format!("O{num}")
+}
+
+pub fn opportunity_arn(region: &str, account: &str, catalog: &str, id: &str) -> String {
+    format!("arn:aws:partnercentral:{region}:{account}:catalog/{catalog}/opportunity/{id}")
+}
+
+pub fn task_id() -> String {
+    format!("task-{}", random_suffix(13))
+}
+
+pub fn engagement_id() -> String {
+    format!("eng-{}", random_suffix(14))
+}
+
+pub fn invitation_id() -> String {
+    format!("engi-{}", random_suffix(13))
+}
+
+pub fn snapshot_job_id() -> String {
+    format!("job-{}", random_suffix(13))
+}
+
+/// Engagement-side ARNs carry no account (as observed on the real service).
+pub fn engagement_from_opportunity_task_arn(region: &str, catalog: &str, task: &str) -> String {
+    format!(
+        "arn:aws:partnercentral:{region}::catalog/{catalog}/engagement-from-opportunity-task/{task}"
+    )
+}
+
+/// The last path segment of an ARN, or the value itself when it is a bare id.
+pub fn id_of(arn_or_id: &str) -> &str {
+    arn_or_id.rsplit('/').next().unwrap_or(arn_or_id)
+}

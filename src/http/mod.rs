@@ -1,0 +1,213 @@
+//! The HTTP server: sockets, routing of `/` (the API) and `/_admin` (the control plane),
+//! request ids, the body limit, the per-request log line and graceful shutdown.
+//!
+//! [`api`] is the request path in order: protocol → auth → validation → operation.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Request, Response, header};
+use axum::routing::get;
+use http_body_util::{BodyExt, Limited};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::auth::{Authenticator, SignedRequest};
+use crate::domain::CATALOGS;
+use crate::model::conform::redact;
+use crate::model::validate::{Code, FieldViolation, validate};
+use crate::ops::{Context, Service};
+use crate::protocol::{self, ApiError, ErrorKind, ValidationReason};
+use crate::store::{SqliteStore, Store};
+
+/// What every request handler shares.
+pub struct AppState {
+    pub service: Service<SqliteStore>,
+    pub auth: Authenticator,
+    pub max_body_bytes: usize,
+}
+
+/// A running server.
+pub struct RunningServer {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`, the endpoint URL clients use.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes in-flight requests and closes storage.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match (&mut self.task).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Binds `listen` and serves `state` until shut down.
+pub async fn serve(listen: &str, state: AppState) -> std::io::Result<RunningServer> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(state);
+    let app = Router::new()
+        .route("/_admin/health", get(health))
+        .fallback(api)
+        .with_state(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {
+    let body = json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "storage": state.service.store.kind(),
+        "model": state.service.model.botocore_version,
+    });
+    let mut resp = Response::new(Body::from(body.to_string()));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// What the log line of a request says.
+#[derive(Default)]
+struct Outcome {
+    operation: Option<String>,
+    account: Option<String>,
+    catalog: Option<String>,
+}
+
+async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut outcome = Outcome::default();
+    let resp = match handle(&state, req, &mut outcome).await {
+        Ok(body) => protocol::success_response(&request_id, &body),
+        Err(err) => protocol::error_response(&request_id, &err),
+    };
+    tracing::info!(
+        operation = outcome.operation.as_deref().unwrap_or("-"),
+        account = outcome.account.as_deref().unwrap_or("-"),
+        catalog = outcome.catalog.as_deref().unwrap_or("-"),
+        status = resp.status().as_u16(),
+        latency_us = started.elapsed().as_micros() as u64,
+        request_id = %request_id,
+        "request"
+    );
+    resp
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        ErrorKind::RequestEntityTooLarge,
+        format!("The request body exceeds the limit of {limit} bytes."),
+    )
+}
+
+async fn handle(
+    state: &AppState,
+    req: Request<Body>,
+    outcome: &mut Outcome,
+) -> Result<Value, ApiError> {
+    let model = state.service.model;
+    let (parts, body) = req.into_parts();
+    let op = protocol::resolve_operation(model, &parts.method, parts.uri.path(), &parts.headers)?;
+    outcome.operation = Some(op.name.clone());
+    protocol::check_content_type(&parts.headers)?;
+
+    let limit = state.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let bytes = Limited::new(body, limit)
+        .collect()
+        .await
+        .map_err(|_| too_large(limit))?
+        .to_bytes();
+
+    let caller = state.auth.authenticate(
+        &SignedRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: &bytes,
+        },
+        chrono::Utc::now(),
+    )?;
+    outcome.account = Some(caller.account_id.clone());
+
+    let input = protocol::decode_body(&bytes)?;
+    let catalog = input
+        .get("Catalog")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    outcome.catalog = catalog.clone();
+    caller.authorize(&op.name, catalog.as_deref())?;
+
+    if let Some(shape) = op.input {
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(operation = %op.name, body = %redact(model, shape, &input), "request body");
+        }
+        validate(model, shape, &input)?;
+    }
+    if let Some(c) = &catalog
+        && !CATALOGS.contains(&c.as_str())
+    {
+        return Err(ApiError::validation(
+            ValidationReason::RequestValidationFailed,
+            &[FieldViolation::new(
+                "Catalog",
+                Code::InvalidValue,
+                format!(
+                    "Catalog must be one of [{}]; got '{c}'.",
+                    CATALOGS.join(", ")
+                ),
+            )],
+        ));
+    }
+    let ctx = Context {
+        account: caller.account_id,
+        catalog: catalog.unwrap_or_default(),
+        region: state.service.region.clone(),
+        now: crate::domain::time::now(),
+    };
+    Ok(state.service.call(&op.name, &ctx, &input)?)
+}

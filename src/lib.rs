@@ -1,0 +1,66 @@
+//! partnercentral-local: a local implementation of the AWS Partner Central Selling API.
+//!
+//! A request travels `http` (socket, routing, body limit) → `protocol` (awsJson1_0) →
+//! `auth` (SigV4, account, allow lists) → `model` (validation against the service model) →
+//! `ops` (one handler per operation) → `domain` (lifecycle rules, ids, tokens) → `store`.
+//!
+//! Rust tests can run the server in-process:
+//! ```no_run
+//! # async fn demo() -> Result<(), partnercentral_local::StartError> {
+//! let server = partnercentral_local::start(partnercentral_local::Config::ephemeral()).await?;
+//! let endpoint = server.url(); // give this to the SDK as its endpoint URL
+//! # let _ = endpoint;
+//! server.shutdown().await.ok();
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod model;
+pub mod ops;
+pub mod protocol;
+pub mod store;
+
+pub use config::{Config, Storage};
+pub use http::RunningServer;
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Credentials(String),
+    #[error(transparent)]
+    Storage(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// Opens storage, binds the listen address and starts serving.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let auth = match &config.credentials {
+        Some(path) => auth::Authenticator::Verify(
+            auth::CredentialStore::load(path).map_err(StartError::Credentials)?,
+        ),
+        None => auth::Authenticator::Open,
+    };
+    let store = match &config.storage {
+        Storage::DataDir(dir) => store::SqliteStore::open(dir)?,
+        Storage::InMemory => store::SqliteStore::in_memory()?,
+    };
+    let state = http::AppState {
+        service: ops::Service::new(store, config.region.clone()),
+        auth,
+        max_body_bytes: config.max_body_bytes,
+    };
+    http::serve(&config.listen, state)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen.clone(),
+            source,
+        })
+}

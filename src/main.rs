@@ -1,0 +1,64 @@
+//! The `partnercentral-local` command: parse the command line, set up logging, run.
+
+use clap::Parser;
+use partnercentral_local::config::{Cli, Command};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("partnercentral-local: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let Command::Serve(args) = cli.command;
+    runtime.block_on(async move {
+        let server = match partnercentral_local::start(args.into()).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("partnercentral-local: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+        eprintln!("partnercentral-local listening on {}", server.url());
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        match server.shutdown().await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("partnercentral-local: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,160 @@
+//! GetAwsOpportunitySummary: the AWS side of a partner opportunity (spec §6).
+//!
+//! The summary exists once AWS approved the opportunity. It mirrors, live, what the partner
+//! shares (origin, customer contacts, expected spend, next steps, associated entities) and
+//! what the submission said (involvement type, visibility); AWS-side members stored in the
+//! [`AwsSummaryRecord`] take precedence.
+
+use serde_json::{Map, Value, json};
+
+use super::opportunity::load;
+use super::{Context, Service, ServiceError, str_at};
+use crate::domain::lifecycle;
+use crate::store::{AwsSummaryRecord, OpportunityRecord, Store};
+
+/// How many next-steps entries the history keeps (the model's list maximum).
+pub const NEXT_STEPS_HISTORY_MAX: usize = 50;
+
+/// The AWS side a new summary starts with: one sandbox partner development manager.
+pub fn initial_aws_side() -> Map<String, Value> {
+    let mut aws = Map::new();
+    aws.insert(
+        "OpportunityTeam".into(),
+        json!([{
+            "BusinessTitle": "PDM",
+            "Email": "pdm-sandbox@partnercentral.local",
+            "FirstName": "Sandbox",
+            "LastName": "Partner Development Manager"
+        }]),
+    );
+    aws
+}
+
+/// The next steps the summary shows: AWS's own when set, else the partner's.
+fn effective_next_steps(summary: &AwsSummaryRecord, opp: &OpportunityRecord) -> Option<String> {
+    summary
+        .aws
+        .get("LifeCycle")
+        .and_then(|l| l.get("NextSteps"))
+        .and_then(Value::as_str)
+        .or_else(|| opp.text("LifeCycle.NextSteps"))
+        .map(str::to_string)
+}
+
+/// Appends `{Value, Time}` to the history when the shown next steps changed.
+/// Returns whether the record changed.
+pub fn track_next_steps(
+    summary: &mut AwsSummaryRecord,
+    opp: &OpportunityRecord,
+    time: &str,
+) -> bool {
+    let now = effective_next_steps(summary, opp);
+    if now == summary.last_next_steps {
+        return false;
+    }
+    if let Some(value) = &now {
+        summary
+            .next_steps_history
+            .push(json!({"Value": value, "Time": time}));
+        let excess = summary
+            .next_steps_history
+            .len()
+            .saturating_sub(NEXT_STEPS_HISTORY_MAX);
+        summary.next_steps_history.drain(..excess);
+    }
+    summary.last_next_steps = now;
+    true
+}
+
+/// Merges `over` into `base`: objects member by member, anything else replaced.
+fn merge(base: &mut Map<String, Value>, over: &Map<String, Value>) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(Value::Object(b)), Value::Object(o)) => merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// The summary response for an opportunity and its AWS side.
+pub fn render(ctx: &Context, opp: &OpportunityRecord, summary: &AwsSummaryRecord) -> Value {
+    let mut out = Map::new();
+    out.insert("Catalog".into(), json!(ctx.catalog));
+    out.insert("RelatedOpportunityId".into(), json!(opp.id));
+    out.insert(
+        "Origin".into(),
+        json!(opp.text("Origin").unwrap_or(lifecycle::PARTNER_REFERRAL)),
+    );
+    if let Some(contacts) = opp.doc.get("Customer").and_then(|c| c.get("Contacts")) {
+        out.insert("Customer".into(), json!({"Contacts": contacts}));
+    }
+    if let Some(spend) = opp
+        .doc
+        .get("Project")
+        .and_then(|p| p.get("ExpectedCustomerSpend"))
+    {
+        out.insert("Project".into(), json!({"ExpectedCustomerSpend": spend}));
+    }
+    let mut life = Map::new();
+    if let Some(steps) = opp.text("LifeCycle.NextSteps") {
+        life.insert("NextSteps".into(), json!(steps));
+    }
+    out.insert("LifeCycle".into(), Value::Object(life));
+    let mut related = Map::new();
+    for kind in [
+        "Solutions",
+        "AwsProducts",
+        "AwsMarketplaceSolutions",
+        "AwsMarketplaceProducts",
+    ] {
+        let list = opp.related.get(kind).cloned().unwrap_or_default();
+        if !list.is_empty() || kind == "Solutions" || kind == "AwsProducts" {
+            related.insert(kind.into(), json!(list));
+        }
+    }
+    out.insert("RelatedEntityIds".into(), Value::Object(related));
+    if let Some(sub) = &opp.submission {
+        out.insert("InvolvementType".into(), json!(sub.involvement_type));
+        out.insert("Visibility".into(), json!(sub.visibility));
+    }
+    merge(&mut out, &summary.aws);
+    if !summary.next_steps_history.is_empty()
+        && let Some(Value::Object(life)) = out.get_mut("LifeCycle")
+    {
+        life.insert("NextStepsHistory".into(), json!(summary.next_steps_history));
+    }
+    if out
+        .get("LifeCycle")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        out.remove("LifeCycle");
+    }
+    Value::Object(out)
+}
+
+pub fn get<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let id = str_at(input, "RelatedOpportunityIdentifier").unwrap_or_default();
+    let (opp, summary) = svc.store.transaction(|tx| {
+        let opp = load(tx, ctx, &scope, id)?;
+        let summary = tx.get_aws_summary(&scope, id)?;
+        Ok::<_, ServiceError>((opp, summary))
+    })?;
+    let Some(summary) = summary else {
+        let status = opp
+            .text("LifeCycle.ReviewStatus")
+            .unwrap_or(lifecycle::PENDING_SUBMISSION);
+        return Err(ServiceError::NotFound(format!(
+            "No AWS opportunity is related to opportunity {id} yet: AWS creates it when it approves the \
+             submitted opportunity (review status now '{status}')."
+        )));
+    };
+    Ok(render(ctx, &opp, &summary))
+}

@@ -1,0 +1,204 @@
+//! The operations: one handler per operation, from validated JSON input to JSON output or
+//! a [`ServiceError`]. Handlers are grouped by resource family; [`Service::call`] is the
+//! dispatch table. Operations of the model not handled here answer `NotImplemented`.
+
+mod aws_summary;
+mod engagement_task;
+mod opportunity;
+mod solution;
+
+use serde_json::{Map, Value};
+
+use crate::model::validate::{Code, FieldViolation};
+use crate::model::{Model, conform::conform};
+use crate::protocol::{ApiError, ErrorKind, ValidationReason};
+use crate::store::{Scope, Store, StoreError};
+
+/// Who calls, where, and when.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub account: String,
+    pub catalog: String,
+    pub region: String,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Context {
+    pub fn scope(&self) -> Scope {
+        Scope {
+            account: self.account.clone(),
+            catalog: self.catalog.clone(),
+        }
+    }
+}
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("business rule violated")]
+    Business(Vec<FieldViolation>),
+    #[error("invalid request")]
+    Invalid(Vec<FieldViolation>),
+    #[error("{0}")]
+    NotImplemented(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    pub fn business(field: &str, code: Code, message: impl Into<String>) -> Self {
+        ServiceError::Business(vec![FieldViolation::new(field, code, message)])
+    }
+
+    pub fn invalid(field: &str, code: Code, message: impl Into<String>) -> Self {
+        ServiceError::Invalid(vec![FieldViolation::new(field, code, message)])
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(m) => ApiError::new(ErrorKind::ResourceNotFound, m),
+            ServiceError::Conflict(m) => ApiError::new(ErrorKind::Conflict, m),
+            ServiceError::Business(v) => {
+                ApiError::validation(ValidationReason::BusinessValidationFailed, &v)
+            }
+            ServiceError::Invalid(v) => {
+                ApiError::validation(ValidationReason::RequestValidationFailed, &v)
+            }
+            ServiceError::NotImplemented(m) => ApiError::new(ErrorKind::NotImplemented, m),
+            ServiceError::Store(err) => {
+                tracing::error!(error = %err, "storage failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// The operations over one store.
+pub struct Service<S: Store> {
+    pub store: S,
+    pub region: String,
+    pub model: &'static Model,
+}
+
+/// Operations this emulator implements.
+pub const IMPLEMENTED: [&str; 12] = [
+    "AssignOpportunity",
+    "AssociateOpportunity",
+    "CreateOpportunity",
+    "DisassociateOpportunity",
+    "GetAwsOpportunitySummary",
+    "GetOpportunity",
+    "ListEngagementFromOpportunityTasks",
+    "ListOpportunities",
+    "ListSolutions",
+    "StartEngagementFromOpportunityTask",
+    "SubmitOpportunity",
+    "UpdateOpportunity",
+];
+
+impl<S: Store> Service<S> {
+    pub fn new(store: S, region: String) -> Self {
+        Self {
+            store,
+            region,
+            model: Model::get(),
+        }
+    }
+
+    /// Runs operation `name` on a validated `input`; the output is trimmed to its shape.
+    pub fn call(&self, name: &str, ctx: &Context, input: &Value) -> Result<Value, ServiceError> {
+        let out = match name {
+            "CreateOpportunity" => opportunity::create(self, ctx, input),
+            "GetOpportunity" => opportunity::get(self, ctx, input),
+            "UpdateOpportunity" => opportunity::update(self, ctx, input),
+            "ListOpportunities" => opportunity::list(self, ctx, input),
+            "AssignOpportunity" => opportunity::assign(self, ctx, input),
+            "AssociateOpportunity" => opportunity::associate(self, ctx, input, true),
+            "DisassociateOpportunity" => opportunity::associate(self, ctx, input, false),
+            "SubmitOpportunity" => opportunity::submit(self, ctx, input),
+            "StartEngagementFromOpportunityTask" => engagement_task::start(self, ctx, input),
+            "ListEngagementFromOpportunityTasks" => engagement_task::list(self, ctx, input),
+            "ListSolutions" => solution::list(self, ctx, input),
+            "GetAwsOpportunitySummary" => aws_summary::get(self, ctx, input),
+            other => Err(ServiceError::NotImplemented(format!(
+                "The operation {other} of partnercentral-selling is not implemented by partnercentral-local yet."
+            ))),
+        }?;
+        Ok(match self.model.operation(name).and_then(|op| op.output) {
+            Some(shape) => conform(self.model, shape, out),
+            None => Value::Object(Map::new()),
+        })
+    }
+}
+
+/// The string at a dotted path of a JSON value.
+pub(crate) fn str_at<'v>(value: &'v Value, path: &str) -> Option<&'v str> {
+    path.split('.').try_fold(value, |v, p| v.get(p))?.as_str()
+}
+
+/// The list of strings at a member (absent = empty).
+pub(crate) fn strings(value: &Value, member: &str) -> Vec<String> {
+    value
+        .get(member)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `MaxResults` or its default.
+pub(crate) fn page_size(input: &Value, default: usize) -> usize {
+    input
+        .get("MaxResults")
+        .and_then(Value::as_u64)
+        .map(|n| n as usize)
+        .unwrap_or(default)
+        .max(1)
+}
+
+/// The error a token we did not issue gets.
+pub(crate) fn bad_token() -> ServiceError {
+    ServiceError::invalid(
+        "NextToken",
+        Code::InvalidValue,
+        "NextToken is not valid for this request; pass the NextToken of the previous page of the same query.",
+    )
+}
+
+/// Pages through an in-memory list with an offset token (small collections only).
+pub(crate) fn page_by_offset(
+    input: &Value,
+    items: Vec<Value>,
+    default_size: usize,
+) -> Result<(Vec<Value>, Option<String>), ServiceError> {
+    use crate::domain::pagination::{Position, decode, encode, fingerprint};
+    let fp = fingerprint(input);
+    let start = match input.get("NextToken").and_then(Value::as_str) {
+        Some(t) => decode(&fp, t).ok_or_else(bad_token)?.number.max(0) as usize,
+        None => 0,
+    };
+    let size = page_size(input, default_size);
+    let total = items.len();
+    let end = start.saturating_add(size).min(total);
+    let page: Vec<Value> = items.into_iter().skip(start).take(size).collect();
+    let token = (end < total).then(|| {
+        encode(
+            &fp,
+            Position {
+                value: String::new(),
+                number: end as i64,
+            },
+        )
+    });
+    Ok((page, token))
+}

@@ -1,0 +1,595 @@
+//! The partner opportunity: create, read, replace, list, assign, associate and submit.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{Context, Service, ServiceError, bad_token, page_size, str_at, strings};
+use crate::domain::lifecycle::{self, APPROVED, PENDING_SUBMISSION, SUBMITTED};
+use crate::domain::pagination::{self, Position};
+use crate::domain::{SANDBOX, ids, time};
+use crate::model::conform::conform;
+use crate::model::validate::Code;
+use crate::store::{
+    AwsSummaryRecord, IdempotencyRecord, OpportunityQuery, OpportunityRecord, OpportunitySortKey,
+    Scope, Store, Submission, Tx,
+};
+
+use super::aws_summary;
+
+/// Members of the input that are not part of the partner's document.
+const NOT_DOCUMENT: [&str; 4] = ["Catalog", "ClientToken", "Identifier", "LastModifiedDate"];
+
+/// How many entities of each type one opportunity may have associated.
+fn association_limit(entity_type: &str) -> usize {
+    match entity_type {
+        "AwsProducts" => 20,
+        "AwsMarketplaceOffers" | "AwsMarketplaceOfferSets" => 1,
+        _ => 10,
+    }
+}
+
+/// The shape an identifier of each associable type must match.
+fn association_shape(entity_type: &str) -> Option<&'static str> {
+    match entity_type {
+        "Solutions" => Some("SolutionIdentifier"),
+        "AwsMarketplaceOffers" => Some("AwsMarketplaceOfferIdentifier"),
+        "AwsMarketplaceOfferSets" => Some("AwsMarketplaceOfferSetIdentifier"),
+        "AwsMarketplaceSolutions" => Some("AwsMarketplaceSolutionIdentifier"),
+        "AwsMarketplaceProducts" => Some("AwsMarketplaceProductArn"),
+        _ => None,
+    }
+}
+
+pub(crate) fn request_hash(input: &Value) -> String {
+    hex::encode(Sha256::digest(input.to_string().as_bytes()))
+}
+
+pub(crate) fn not_found(ctx: &Context, id: &str) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "Opportunity {id} was not found in catalog {} of account {}.",
+        ctx.catalog, ctx.account
+    ))
+}
+
+pub(crate) fn load(
+    tx: &dyn Tx,
+    ctx: &Context,
+    scope: &Scope,
+    id: &str,
+) -> Result<OpportunityRecord, ServiceError> {
+    tx.get_opportunity(scope, id)?
+        .ok_or_else(|| not_found(ctx, id))
+}
+
+/// The partner's document from a create or update input.
+fn document(input: &Value) -> Map<String, Value> {
+    let mut doc = input.as_object().cloned().unwrap_or_default();
+    for k in NOT_DOCUMENT {
+        doc.remove(k);
+    }
+    doc
+}
+
+fn lifecycle_mut(doc: &mut Map<String, Value>) -> &mut Map<String, Value> {
+    let entry = doc
+        .entry("LifeCycle")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(m) => m,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+/// Appends to the partner's `LifeCycle.NextStepsHistory` when `NextSteps` changed.
+fn track_partner_next_steps(
+    old: Option<&Map<String, Value>>,
+    doc: &mut Map<String, Value>,
+    now: &str,
+) {
+    let old_steps = old
+        .and_then(|o| o.get("LifeCycle"))
+        .and_then(|l| l.get("NextSteps"))
+        .cloned();
+    let mut history = old
+        .and_then(|o| o.get("LifeCycle"))
+        .and_then(|l| l.get("NextStepsHistory"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let lc = lifecycle_mut(doc);
+    let new_steps = lc.get("NextSteps").cloned();
+    if let Some(Value::String(steps)) = &new_steps
+        && old_steps.as_ref() != new_steps.as_ref()
+    {
+        history.push(json!({"Value": steps, "Time": now}));
+    }
+    let excess = history.len().saturating_sub(50);
+    history.drain(..excess);
+    if history.is_empty() {
+        lc.remove("NextStepsHistory");
+    } else {
+        lc.insert("NextStepsHistory".into(), Value::Array(history));
+    }
+}
+
+/// The GetOpportunity view of a record.
+pub(crate) fn render(ctx: &Context, rec: &OpportunityRecord) -> Value {
+    let mut out = rec.doc.clone();
+    out.insert("Id".into(), json!(rec.id));
+    out.insert(
+        "Arn".into(),
+        json!(ids::opportunity_arn(
+            &ctx.region,
+            &ctx.account,
+            &ctx.catalog,
+            &rec.id
+        )),
+    );
+    out.insert("Catalog".into(), json!(ctx.catalog));
+    out.insert("CreatedDate".into(), json!(rec.created_date));
+    out.insert("LastModifiedDate".into(), json!(rec.last_modified_date));
+    let mut related = Map::new();
+    related.insert("Solutions".into(), json!([]));
+    related.insert("AwsProducts".into(), json!([]));
+    for (kind, list) in &rec.related {
+        related.insert(kind.clone(), json!(list));
+    }
+    out.insert("RelatedEntityIdentifiers".into(), Value::Object(related));
+    Value::Object(out)
+}
+
+/// Stores an opportunity after a change, keeping its AWS summary's next-steps history.
+pub(crate) fn save(
+    tx: &mut dyn Tx,
+    scope: &Scope,
+    rec: &OpportunityRecord,
+) -> Result<(), ServiceError> {
+    tx.put_opportunity(scope, rec)?;
+    if let Some(mut summary) = tx.get_aws_summary(scope, &rec.id)?
+        && aws_summary::track_next_steps(&mut summary, rec, &rec.last_modified_date)
+    {
+        tx.put_aws_summary(scope, &summary)?;
+    }
+    Ok(())
+}
+
+fn touch(rec: &mut OpportunityRecord, ctx: &Context) {
+    rec.last_modified_date = time::format(time::next_modified(&rec.last_modified_date, ctx.now));
+}
+
+pub fn create<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let token = str_at(input, "ClientToken").unwrap_or_default().to_string();
+    let hash = request_hash(input);
+    svc.store.transaction(|tx| {
+        if let Some(prior) = tx.get_idempotency(&scope, "CreateOpportunity", &token)? {
+            return if prior.request_hash == hash {
+                Ok(prior.response)
+            } else {
+                Err(ServiceError::Conflict(
+                    "Conflicting client token submitted for a new request body.".to_string(),
+                ))
+            };
+        }
+        let origin = str_at(input, "Origin").unwrap_or(lifecycle::PARTNER_REFERRAL);
+        if origin != lifecycle::PARTNER_REFERRAL && ctx.catalog != SANDBOX {
+            return Err(ServiceError::business(
+                "Origin",
+                Code::InvalidValue,
+                format!(
+                    "Origin must be '{}' in catalog {}; '{origin}' can only be simulated in the {SANDBOX} catalog.",
+                    lifecycle::PARTNER_REFERRAL,
+                    ctx.catalog
+                ),
+            ));
+        }
+        let num = tx.next_opportunity_number()?;
+        let now = time::format(ctx.now);
+        let mut doc = document(input);
+        doc.insert("Origin".into(), json!(origin));
+        let lc = lifecycle_mut(&mut doc);
+        for m in lifecycle::REVIEW_MEMBERS {
+            lc.remove(m);
+        }
+        lc.remove("NextStepsHistory");
+        lc.insert("ReviewStatus".into(), json!(PENDING_SUBMISSION));
+        track_partner_next_steps(None, &mut doc, &now);
+        let rec = OpportunityRecord {
+            id: ids::opportunity_id(num),
+            num,
+            created_date: now.clone(),
+            last_modified_date: now.clone(),
+            doc,
+            related: BTreeMap::new(),
+            submission: None,
+        };
+        tx.put_opportunity(&scope, &rec)?;
+        let mut response = json!({"Id": rec.id, "LastModifiedDate": now});
+        if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
+            response["PartnerOpportunityIdentifier"] = json!(p);
+        }
+        tx.put_idempotency(
+            &scope,
+            "CreateOpportunity",
+            &token,
+            &IdempotencyRecord { request_hash: hash.clone(), response: response.clone() },
+        )?;
+        Ok(response)
+    })
+}
+
+pub fn get<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    let rec = svc.store.transaction(|tx| load(tx, ctx, &scope, id))?;
+    Ok(render(ctx, &rec))
+}
+
+pub fn update<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    let sent_lmd = str_at(input, "LastModifiedDate").and_then(time::parse);
+    svc.store.transaction(|tx| {
+        let mut rec = load(tx, ctx, &scope, id)?;
+        if sent_lmd != time::parse(&rec.last_modified_date) {
+            return Err(ServiceError::Conflict(format!(
+                "Opportunity {id} was modified at {}; the LastModifiedDate sent ({}) is stale. \
+                 Read the opportunity again and retry with its LastModifiedDate.",
+                rec.last_modified_date,
+                str_at(input, "LastModifiedDate").unwrap_or_default()
+            )));
+        }
+        let current = rec.text("LifeCycle.ReviewStatus").unwrap_or(PENDING_SUBMISSION).to_string();
+        let requested = str_at(input, "LifeCycle.ReviewStatus");
+        match requested {
+            Some(target) if target != current && ctx.catalog == SANDBOX => {
+                review_decision(tx, &scope, &mut rec, &current, input)?;
+            }
+            Some(target) if target != current => {
+                return Err(ServiceError::business(
+                    "LifeCycle.ReviewStatus",
+                    Code::ActionNotPermitted,
+                    format!(
+                        "LifeCycle.ReviewStatus is set by AWS's review in catalog {}; it cannot be changed \
+                         from '{current}' to '{target}' (only the {SANDBOX} catalog simulates reviews).",
+                        ctx.catalog
+                    ),
+                ));
+            }
+            _ => partner_update(ctx, &mut rec, &current, input)?,
+        }
+        touch(&mut rec, ctx);
+        save(tx, &scope, &rec)?;
+        Ok(json!({"Id": rec.id, "LastModifiedDate": rec.last_modified_date}))
+    })
+}
+
+/// The partner replaces its document (review members stay AWS's).
+fn partner_update(
+    ctx: &Context,
+    rec: &mut OpportunityRecord,
+    current: &str,
+    input: &Value,
+) -> Result<(), ServiceError> {
+    let strip = |doc: &Map<String, Value>| {
+        let mut d = doc.clone();
+        for k in ["Origin", "OpportunityTeam", "Tags"] {
+            d.remove(k);
+        }
+        if let Some(Value::Object(lc)) = d.get_mut("LifeCycle") {
+            for m in lifecycle::REVIEW_MEMBERS {
+                lc.remove(m);
+            }
+            lc.remove("NextStepsHistory");
+            if lc.is_empty() {
+                d.remove("LifeCycle");
+            }
+        }
+        d
+    };
+    let proposed = strip(&document(input));
+    let stored = strip(&rec.doc);
+    lifecycle::check_partner_update(&rec.id, current, &stored, &proposed)
+        .map_err(ServiceError::Business)?;
+    let changed = !lifecycle::changed_paths(&stored, &proposed).is_empty();
+    let mut doc = proposed;
+    for k in ["Origin", "OpportunityTeam", "Tags"] {
+        if let Some(v) = rec.doc.get(k) {
+            doc.insert(k.into(), v.clone());
+        }
+    }
+    let lc = lifecycle_mut(&mut doc);
+    if let Some(Value::Object(old_lc)) = rec.doc.get("LifeCycle") {
+        for m in lifecycle::REVIEW_MEMBERS {
+            if let Some(v) = old_lc.get(m) {
+                lc.insert(m.into(), v.clone());
+            }
+        }
+    }
+    // A fix in `Action Required` sends the opportunity back to AWS for validation.
+    if current == lifecycle::ACTION_REQUIRED && changed {
+        lc.insert("ReviewStatus".into(), json!(SUBMITTED));
+    }
+    let now = time::format(time::next_modified(&rec.last_modified_date, ctx.now));
+    track_partner_next_steps(Some(&rec.doc), &mut doc, &now);
+    rec.doc = doc;
+    Ok(())
+}
+
+/// AWS's review decision, simulated through UpdateOpportunity in the Sandbox catalog.
+fn review_decision(
+    tx: &mut dyn Tx,
+    scope: &Scope,
+    rec: &mut OpportunityRecord,
+    current: &str,
+    input: &Value,
+) -> Result<(), ServiceError> {
+    let target = str_at(input, "LifeCycle.ReviewStatus").unwrap_or_default();
+    let comments = str_at(input, "LifeCycle.ReviewComments");
+    let reason = str_at(input, "LifeCycle.ReviewStatusReason");
+    apply_review(tx, scope, rec, current, target, comments, reason)
+}
+
+/// Moves a submitted opportunity to AWS's review decision `target`; `Approved` creates the
+/// AWS opportunity behind GetAwsOpportunitySummary.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply_review(
+    tx: &mut dyn Tx,
+    scope: &Scope,
+    rec: &mut OpportunityRecord,
+    current: &str,
+    target: &str,
+    comments: Option<&str>,
+    reason: Option<&str>,
+) -> Result<(), ServiceError> {
+    lifecycle::check_review_decision(&rec.id, current, target)
+        .map_err(|v| ServiceError::Business(vec![v]))?;
+    let lc = lifecycle_mut(&mut rec.doc);
+    lc.insert("ReviewStatus".into(), json!(target));
+    for (member, value) in [("ReviewComments", comments), ("ReviewStatusReason", reason)] {
+        match value {
+            Some(v) => lc.insert(member.into(), json!(v)),
+            None => lc.remove(member),
+        };
+    }
+    if target == APPROVED && tx.get_aws_summary(scope, &rec.id)?.is_none() {
+        let summary = AwsSummaryRecord {
+            opportunity_id: rec.id.clone(),
+            aws: aws_summary::initial_aws_side(),
+            next_steps_history: Vec::new(),
+            last_next_steps: rec.text("LifeCycle.NextSteps").map(str::to_string),
+        };
+        tx.put_aws_summary(scope, &summary)?;
+    }
+    Ok(())
+}
+
+fn sort_key(name: &str) -> OpportunitySortKey {
+    match name {
+        "Identifier" => OpportunitySortKey::Identifier,
+        "CustomerCompanyName" => OpportunitySortKey::CustomerCompanyName,
+        "CreatedDate" => OpportunitySortKey::CreatedDate,
+        "TargetCloseDate" => OpportunitySortKey::TargetCloseDate,
+        _ => OpportunitySortKey::LastModifiedDate,
+    }
+}
+
+pub fn list<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let fp = pagination::fingerprint(input);
+    let after = match str_at(input, "NextToken") {
+        Some(t) => Some(pagination::decode(&fp, t).ok_or_else(bad_token)?),
+        None => None,
+    };
+    let limit = page_size(input, 20);
+    let stamp = |path: &str| str_at(input, path).and_then(time::parse).map(time::format);
+    let sort = sort_key(str_at(input, "Sort.SortBy").unwrap_or("LastModifiedDate"));
+    let query = OpportunityQuery {
+        identifiers: strings(input, "Identifier"),
+        stages: strings(input, "LifeCycleStage"),
+        review_statuses: strings(input, "LifeCycleReviewStatus"),
+        company_names: strings(input, "CustomerCompanyName"),
+        last_modified_after: stamp("LastModifiedDate.AfterLastModifiedDate"),
+        last_modified_before: stamp("LastModifiedDate.BeforeLastModifiedDate"),
+        created_after: stamp("CreatedDate.AfterCreatedDate"),
+        created_before: stamp("CreatedDate.BeforeCreatedDate"),
+        target_close_after: str_at(input, "TargetCloseDate.AfterTargetCloseDate")
+            .map(str::to_string),
+        target_close_before: str_at(input, "TargetCloseDate.BeforeTargetCloseDate")
+            .map(str::to_string),
+        sort,
+        descending: str_at(input, "Sort.SortOrder").unwrap_or("DESCENDING") == "DESCENDING",
+        after: after.map(|p| (p.value, p.number)),
+        limit: limit + 1,
+    };
+    let mut records = svc
+        .store
+        .transaction(|tx| tx.list_opportunities(&scope, &query))?;
+    let more = records.len() > limit;
+    records.truncate(limit);
+    let summary_shape = svc.model.shape_id("OpportunitySummary");
+    let summaries: Vec<Value> = records
+        .iter()
+        .map(|r| match summary_shape {
+            Some(shape) => conform(svc.model, shape, render(ctx, r)),
+            None => render(ctx, r),
+        })
+        .collect();
+    let mut out = json!({"OpportunitySummaries": summaries});
+    if more && let Some(last) = records.last() {
+        let position = Position {
+            value: OpportunityQuery::sort_value(sort, last),
+            number: last.num,
+        };
+        out["NextToken"] = json!(pagination::encode(&fp, position));
+    }
+    Ok(out)
+}
+
+pub fn assign<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    let assignee = input.get("Assignee").cloned().unwrap_or(Value::Null);
+    svc.store.transaction(|tx| {
+        let mut rec = load(tx, ctx, &scope, id)?;
+        let mut team: Vec<Value> = rec
+            .doc
+            .get("OpportunityTeam")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        match team
+            .iter()
+            .position(|m| str_at(m, "BusinessTitle") == Some("OpportunityOwner"))
+        {
+            Some(i) => team[i] = assignee.clone(),
+            None => team.insert(0, assignee.clone()),
+        }
+        team.truncate(10);
+        rec.doc.insert("OpportunityTeam".into(), Value::Array(team));
+        touch(&mut rec, ctx);
+        save(tx, &scope, &rec)?;
+        Ok(json!({}))
+    })
+}
+
+pub fn associate<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+    add: bool,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let id = str_at(input, "OpportunityIdentifier").unwrap_or_default();
+    let kind = str_at(input, "RelatedEntityType")
+        .unwrap_or_default()
+        .to_string();
+    let entity = str_at(input, "RelatedEntityIdentifier")
+        .unwrap_or_default()
+        .to_string();
+    if add && let Some(shape) = association_shape(&kind).and_then(|n| svc.model.shape_id(n)) {
+        crate::model::validate::validate(svc.model, shape, &json!(entity)).map_err(|_| {
+            ServiceError::invalid(
+                "RelatedEntityIdentifier",
+                Code::InvalidStringFormat,
+                format!("RelatedEntityIdentifier '{entity}' is not a valid identifier for {kind}."),
+            )
+        })?;
+    }
+    svc.store.transaction(|tx| {
+        let mut rec = load(tx, ctx, &scope, id)?;
+        if add && kind == "Solutions" && !super::solution::exists(tx, ctx, &scope, &entity)? {
+            return Err(ServiceError::NotFound(format!(
+                "Solution {entity} was not found in catalog {} of account {}.",
+                ctx.catalog, ctx.account
+            )));
+        }
+        let list = rec.related.entry(kind.clone()).or_default();
+        let present = list.iter().any(|e| e == &entity);
+        match (add, present) {
+            (true, true) => return Ok(json!({})),
+            (true, false) => {
+                let limit = association_limit(&kind);
+                if list.len() >= limit {
+                    return Err(ServiceError::business(
+                        "RelatedEntityIdentifier",
+                        Code::TooManyValues,
+                        format!(
+                            "Opportunity {id} already has the maximum of {limit} {kind} associated."
+                        ),
+                    ));
+                }
+                list.push(entity.clone());
+            }
+            (false, true) => list.retain(|e| e != &entity),
+            (false, false) => {
+                return Err(ServiceError::NotFound(format!(
+                    "{kind} {entity} is not associated with opportunity {id}."
+                )));
+            }
+        }
+        if list.is_empty() {
+            rec.related.remove(&kind);
+        }
+        touch(&mut rec, ctx);
+        save(tx, &scope, &rec)?;
+        Ok(json!({}))
+    })
+}
+
+/// Submits an opportunity to AWS: `Pending Submission` → `Submitted`.
+pub(crate) fn submit_record(
+    ctx: &Context,
+    rec: &mut OpportunityRecord,
+    involvement_type: &str,
+    visibility: Option<&str>,
+) -> Result<(), ServiceError> {
+    let current = rec
+        .text("LifeCycle.ReviewStatus")
+        .unwrap_or(PENDING_SUBMISSION)
+        .to_string();
+    if current != PENDING_SUBMISSION {
+        return Err(ServiceError::business(
+            "Identifier",
+            Code::InvalidResourceState,
+            format!(
+                "Opportunity {} cannot be submitted: its review status is '{current}', not '{PENDING_SUBMISSION}'.",
+                rec.id
+            ),
+        ));
+    }
+    rec.submission = Some(Submission {
+        involvement_type: involvement_type.to_string(),
+        visibility: visibility
+            .unwrap_or(lifecycle::DEFAULT_VISIBILITY)
+            .to_string(),
+    });
+    lifecycle_mut(&mut rec.doc).insert("ReviewStatus".into(), json!(SUBMITTED));
+    touch(rec, ctx);
+    Ok(())
+}
+
+pub fn submit<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    svc.store.transaction(|tx| {
+        let mut rec = load(tx, ctx, &scope, id)?;
+        submit_record(
+            ctx,
+            &mut rec,
+            str_at(input, "InvolvementType").unwrap_or_default(),
+            str_at(input, "Visibility"),
+        )?;
+        save(tx, &scope, &rec)?;
+        Ok(json!({}))
+    })
+}

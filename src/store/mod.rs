@@ -1,0 +1,215 @@
+//! Storage: the records the service keeps, the [`Store`] trait every backend implements and
+//! the [`Tx`] a transaction offers. Nothing here knows HTTP or the service's rules, and
+//! nothing above this module knows SQL.
+//!
+//! Every state is kept per [`Scope`] (account and catalog). A write happens inside
+//! [`Store::transaction`]: all of it commits, or none of it does.
+
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use sqlite::SqliteStore;
+
+/// Whose records: one account in one catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Scope {
+    pub account: String,
+    pub catalog: String,
+}
+
+/// A failure of the storage itself (never of the caller's input).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("storage lock poisoned")]
+    Poisoned,
+    #[error("cannot open storage: {0}")]
+    Open(String),
+}
+
+/// How the partner submitted an opportunity to AWS.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Submission {
+    pub involvement_type: String,
+    pub visibility: String,
+}
+
+/// A partner opportunity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpportunityRecord {
+    pub id: String,
+    /// The numeric part of the id, which orders opportunities by creation.
+    pub num: i64,
+    pub created_date: String,
+    pub last_modified_date: String,
+    /// The partner's members (`Customer`, `Project`, `LifeCycle`, `Origin`, ...), as
+    /// GetOpportunity shows them.
+    pub doc: Map<String, Value>,
+    /// Associated entities by `RelatedEntityType`.
+    #[serde(default)]
+    pub related: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub submission: Option<Submission>,
+}
+
+impl OpportunityRecord {
+    /// A string member under `doc` at a dotted path, e.g. `LifeCycle.ReviewStatus`.
+    pub fn text(&self, path: &str) -> Option<&str> {
+        let mut parts = path.split('.');
+        let first = parts.next()?;
+        let mut cur = self.doc.get(first)?;
+        for p in parts {
+            cur = cur.get(p)?;
+        }
+        cur.as_str()
+    }
+}
+
+/// The AWS side of an opportunity, behind GetAwsOpportunitySummary.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct AwsSummaryRecord {
+    pub opportunity_id: String,
+    /// Members AWS set, in the response's own names; they win over mirrored values.
+    pub aws: Map<String, Value>,
+    /// `{Value, Time}` entries, oldest first.
+    pub next_steps_history: Vec<Value>,
+    /// The next steps last seen, to notice a change.
+    pub last_next_steps: Option<String>,
+}
+
+/// A StartEngagementFromOpportunityTask task, in the task summary's own names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub id: String,
+    pub start_time: String,
+    pub doc: Map<String, Value>,
+}
+
+/// A solution the account can associate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SolutionRecord {
+    pub id: String,
+    pub doc: Map<String, Value>,
+}
+
+/// The first answer given to an idempotency token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub request_hash: String,
+    pub response: Value,
+}
+
+/// What ListOpportunities may sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpportunitySortKey {
+    LastModifiedDate,
+    Identifier,
+    CustomerCompanyName,
+    CreatedDate,
+    TargetCloseDate,
+}
+
+/// A ListOpportunities query: filters, order and the position after which a page starts.
+#[derive(Debug, Clone)]
+pub struct OpportunityQuery {
+    pub identifiers: Vec<String>,
+    pub stages: Vec<String>,
+    pub review_statuses: Vec<String>,
+    pub company_names: Vec<String>,
+    pub last_modified_after: Option<String>,
+    pub last_modified_before: Option<String>,
+    pub created_after: Option<String>,
+    pub created_before: Option<String>,
+    pub target_close_after: Option<String>,
+    pub target_close_before: Option<String>,
+    pub sort: OpportunitySortKey,
+    pub descending: bool,
+    /// Sort value and number of the last record of the previous page.
+    pub after: Option<(String, i64)>,
+    pub limit: usize,
+}
+
+impl OpportunityQuery {
+    /// The value a record sorts by under `sort` (what a page token remembers).
+    pub fn sort_value(sort: OpportunitySortKey, rec: &OpportunityRecord) -> String {
+        match sort {
+            OpportunitySortKey::LastModifiedDate => rec.last_modified_date.clone(),
+            OpportunitySortKey::CreatedDate => rec.created_date.clone(),
+            OpportunitySortKey::Identifier => String::new(),
+            OpportunitySortKey::CustomerCompanyName => rec
+                .text("Customer.Account.CompanyName")
+                .unwrap_or("")
+                .to_string(),
+            OpportunitySortKey::TargetCloseDate => rec
+                .text("LifeCycle.TargetCloseDate")
+                .unwrap_or("")
+                .to_string(),
+        }
+    }
+}
+
+/// One atomic unit of reads and writes.
+pub trait Tx {
+    /// A new opportunity number, never handed out before (across accounts and restarts).
+    fn next_opportunity_number(&mut self) -> Result<i64, StoreError>;
+    fn get_opportunity(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<OpportunityRecord>, StoreError>;
+    fn put_opportunity(&mut self, scope: &Scope, rec: &OpportunityRecord)
+    -> Result<(), StoreError>;
+    fn list_opportunities(
+        &self,
+        scope: &Scope,
+        query: &OpportunityQuery,
+    ) -> Result<Vec<OpportunityRecord>, StoreError>;
+
+    fn get_aws_summary(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<AwsSummaryRecord>, StoreError>;
+    fn put_aws_summary(&mut self, scope: &Scope, rec: &AwsSummaryRecord) -> Result<(), StoreError>;
+
+    fn get_idempotency(
+        &self,
+        scope: &Scope,
+        operation: &str,
+        token: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    fn put_idempotency(
+        &mut self,
+        scope: &Scope,
+        operation: &str,
+        token: &str,
+        rec: &IdempotencyRecord,
+    ) -> Result<(), StoreError>;
+
+    fn put_task(&mut self, scope: &Scope, rec: &TaskRecord) -> Result<(), StoreError>;
+    /// Every task of the scope, oldest first.
+    fn list_tasks(&self, scope: &Scope) -> Result<Vec<TaskRecord>, StoreError>;
+
+    /// Every stored solution of the scope, by id.
+    fn list_solutions(&self, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError>;
+    fn put_solution(&mut self, scope: &Scope, rec: &SolutionRecord) -> Result<(), StoreError>;
+}
+
+/// A storage backend.
+pub trait Store: Send + Sync + 'static {
+    /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise.
+    fn transaction<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E>;
+
+    /// `"sqlite"` or `"memory"`.
+    fn kind(&self) -> &'static str;
+}
