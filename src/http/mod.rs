@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use crate::auth::{Authenticator, SignedRequest};
 use crate::domain::CATALOGS;
 use crate::model::conform::redact;
-use crate::model::validate::{Code, FieldViolation, validate};
+use crate::model::validate::{Code, FieldViolation, InputError, validate};
 use crate::ops::{Context, Service};
 use crate::protocol::{self, ApiError, ErrorKind, ValidationReason};
 use crate::store::{SqliteStore, Store};
@@ -182,25 +182,31 @@ async fn handle(
     outcome.catalog = catalog.clone();
     caller.authorize(&op.name, catalog.as_deref())?;
 
-    if let Some(shape) = op.input {
-        if tracing::enabled!(tracing::Level::TRACE) {
-            tracing::trace!(operation = %op.name, body = %redact(model, shape, &input), "request body");
-        }
-        validate(model, shape, &input)?;
-    }
-    if let Some(c) = &catalog
-        && !CATALOGS.contains(&c.as_str())
+    if let Some(shape) = op.input
+        && tracing::enabled!(tracing::Level::TRACE)
     {
+        tracing::trace!(operation = %op.name, body = %redact(model, shape, &input), "request body");
+    }
+    let mut violations = match op.input.map(|shape| validate(model, shape, &input)) {
+        Some(Err(InputError::Invalid(v))) => v,
+        Some(Err(other)) => return Err(other.into()),
+        _ => Vec::new(),
+    };
+    if let Some(c) = catalog.as_deref().filter(|c| !CATALOGS.contains(c)) {
+        violations.push(FieldViolation::new(
+            "Catalog",
+            Code::InvalidValue,
+            format!(
+                "Catalog must be one of [{}]; got '{c}'.",
+                CATALOGS.join(", ")
+            ),
+        ));
+        violations.sort_by(|a, b| a.field.cmp(&b.field));
+    }
+    if !violations.is_empty() {
         return Err(ApiError::validation(
             ValidationReason::RequestValidationFailed,
-            &[FieldViolation::new(
-                "Catalog",
-                Code::InvalidValue,
-                format!(
-                    "Catalog must be one of [{}]; got '{c}'.",
-                    CATALOGS.join(", ")
-                ),
-            )],
+            &violations,
         ));
     }
     let ctx = Context {

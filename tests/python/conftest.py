@@ -1,0 +1,199 @@
+"""Fixtures: the real partnercentral-local binary on a free port, and real clients.
+
+Every success response a boto3 client of these fixtures receives is checked against the
+output shape of the botocore model the server bundles (see ``shapecheck.py``).
+"""
+import copy
+import http.client
+import json
+import os
+import pathlib
+import subprocess
+import tempfile
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from shapecheck import assert_conforms
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get(
+    "PARTNERCENTRAL_LOCAL_BIN", str(ROOT / "target" / "debug" / "partnercentral-local")
+)
+SERVICE = "partnercentral-selling"
+ACCOUNT = "111111111111"
+OTHER_ACCOUNT = "222222222222"
+
+
+class Server:
+    """One running server process."""
+
+    def __init__(self, *args, env=None):
+        self.args = list(args)
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+        self.url = None
+        self.port = None
+        self.log = tempfile.NamedTemporaryFile(prefix="pcl-", suffix=".log", delete=False)
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--listen", "127.0.0.1:0", *self.args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=self.env,
+            text=True,
+        )
+        for line in self.proc.stderr:
+            self.log.write(line.encode())
+            if "listening on http://" in line:
+                self.url = line.strip().split("listening on ")[1]
+                self.port = int(self.url.rsplit(":", 1)[1])
+                break
+        else:
+            raise RuntimeError(f"server exited early: {self.proc.wait()}")
+        # Keep draining stderr so the server never blocks on a full pipe.
+        import threading
+
+        threading.Thread(target=self._drain, daemon=True).start()
+        return self
+
+    def _drain(self):
+        for line in self.proc.stderr:
+            self.log.write(line.encode())
+            self.log.flush()
+
+    def stop(self, sig=None):
+        if self.proc and self.proc.poll() is None:
+            if sig is None:
+                self.proc.terminate()
+            else:
+                self.proc.send_signal(sig)
+            return self.proc.wait(timeout=10)
+        return self.proc.returncode if self.proc else None
+
+    def logs(self):
+        self.log.flush()
+        return pathlib.Path(self.log.name).read_text()
+
+    def client(self, account=ACCOUNT, secret="any-secret", token=None, check_shapes=True, **config):
+        cfg = Config(retries={"total_max_attempts": 1}, **config)
+        c = boto3.client(
+            SERVICE,
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id=account,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=cfg,
+        )
+        if check_shapes:
+            c.meta.events.register(f"before-parse.{SERVICE}.*", _check_response)
+        return c
+
+    def raw(self, body=b"", headers=None, method="POST", path="/"):
+        """Sends one HTTP request; returns (status, headers, parsed JSON body or bytes)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = data
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, parsed
+
+    def call(self, operation, body, headers=None):
+        h = {
+            "X-Amz-Target": f"AWSPartnerCentralSelling.{operation}",
+            "Content-Type": "application/x-amz-json-1.0",
+        }
+        h.update(headers or {})
+        return self.raw(body, h)
+
+
+def _check_response(operation_model, response_dict, **_):
+    if response_dict.get("status_code") == 200:
+        body = response_dict.get("body") or b"{}"
+        assert_conforms(operation_model.name, json.loads(body))
+
+
+@pytest.fixture(scope="session")
+def server():
+    s = Server("--in-memory").start()
+    yield s
+    assert s.stop() == 0
+
+
+@pytest.fixture
+def client(server):
+    return server.client()
+
+
+@pytest.fixture
+def fresh_account():
+    """A 12-digit account no other test uses."""
+    return str(uuid.uuid4().int)[:12].rjust(12, "1")
+
+
+def opportunity_input(**overrides):
+    body = {
+        "Customer": {
+            "Account": {
+                "CompanyName": "Acme Corp",
+                "Industry": "Software and Internet",
+                "WebsiteUrl": "https://acme.example.com",
+                "Address": {"CountryCode": "US", "PostalCode": "98101", "City": "Seattle"},
+            },
+            "Contacts": [
+                {"Email": "ann@acme.example.com", "FirstName": "Ann", "LastName": "Lee",
+                 "BusinessTitle": "CTO", "Phone": "+12065550100"}
+            ],
+        },
+        "Project": {
+            "Title": "Data platform migration",
+            "CustomerBusinessProblem": "The customer runs out of capacity every quarter end.",
+            "CustomerUseCase": "Migration",
+            "DeliveryModels": ["SaaS or PaaS"],
+            "ExpectedCustomerSpend": [
+                {"Amount": "5000", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}
+            ],
+        },
+        "LifeCycle": {"Stage": "Prospect", "NextSteps": "Schedule a discovery call",
+                      "TargetCloseDate": "2027-06-30"},
+        "OpportunityType": "Net New Business",
+        "PrimaryNeedsFromAws": ["Co-Sell - Technical Consultation"],
+    }
+    body.update(overrides)
+    return body
+
+
+def update_input(opportunity):
+    """What AWS documents: GetOpportunity, Id → Identifier, read-only members removed."""
+    body = {k: copy.deepcopy(v) for k, v in opportunity.items()
+            if k not in ("ResponseMetadata", "Id", "Arn", "CreatedDate", "OpportunityTeam",
+                         "RelatedEntityIdentifiers")}
+    body["Identifier"] = opportunity["Id"]
+    return body
+
+
+def create_submitted(c, catalog="Sandbox", **overrides):
+    oid = c.create_opportunity(Catalog=catalog, **opportunity_input(**overrides))["Id"]
+    task = c.start_engagement_from_opportunity_task(
+        Catalog=catalog, Identifier=oid, AwsSubmission={"InvolvementType": "Co-Sell", "Visibility": "Full"}
+    )
+    assert task["TaskStatus"] == "COMPLETE"
+    return oid
+
+
+def approve(c, oid, catalog="Sandbox", status="Approved", **review):
+    opp = c.get_opportunity(Catalog=catalog, Identifier=oid)
+    body = update_input(opp)
+    body["LifeCycle"]["ReviewStatus"] = status
+    body["LifeCycle"].update(review)
+    return c.update_opportunity(**body)
