@@ -79,7 +79,8 @@ class Server:
         return pathlib.Path(self.log.name).read_text()
 
     def client(self, account=ACCOUNT, secret="any-secret", token=None, check_shapes=True, **config):
-        cfg = Config(retries={"total_max_attempts": 1}, **config)
+        config.setdefault("retries", {"total_max_attempts": 1})
+        cfg = Config(**config)
         c = boto3.client(
             SERVICE,
             endpoint_url=self.url,

@@ -1,0 +1,199 @@
+"""Model-driven negative tests: for every implemented operation, each required member
+missing, each enum given a wrong value, each pattern, length, list size and range broken
+must give a ValidationException whose ErrorList names the member with the model's code.
+
+The cases are derived from the botocore model installed for the tests (the same release the
+server bundles), starting from one valid request per operation. Requests go through boto3
+with client-side validation off, so they reach the server exactly as built.
+"""
+import copy
+import re
+
+import pytest
+from botocore import xform_name
+
+from conftest import opportunity_input
+from shapecheck import MODEL
+
+OPPORTUNITY = opportunity_input(
+    Marketing={"AwsFundingUsed": "No", "CampaignName": "Q3", "Channels": ["AWS Marketing Central"],
+               "Source": "Marketing Activity", "UseCases": ["AI/ML"]},
+    SoftwareRevenue={"DeliveryModel": "Subscription", "EffectiveDate": "2027-01-01",
+                     "ExpirationDate": "2028-01-01", "Value": {"Amount": "100.50", "CurrencyCode": "USD"}},
+    NationalSecurity="No",
+    PartnerOpportunityIdentifier="CRM-42",
+)
+TASK_ID = "task-abcdefghij123"
+
+BASES = {
+    "CreateOpportunity": dict(copy.deepcopy(OPPORTUNITY), Catalog="Sandbox", ClientToken="token-1",
+                              OpportunityTeam=[{"Email": "rep@partner.example.com", "FirstName": "Rep",
+                                                "LastName": "One", "BusinessTitle": "OpportunityOwner"}],
+                              Origin="Partner Referral", Tags=[{"Key": "team", "Value": "east"}]),
+    "UpdateOpportunity": dict(copy.deepcopy(OPPORTUNITY), Catalog="Sandbox", Identifier="O1",
+                              LastModifiedDate="2026-01-01T00:00:00Z"),
+    "GetOpportunity": {"Catalog": "AWS", "Identifier": "O1"},
+    "ListOpportunities": {
+        "Catalog": "AWS", "MaxResults": 10, "Sort": {"SortBy": "CreatedDate", "SortOrder": "ASCENDING"},
+        "LifeCycleStage": ["Prospect"], "LifeCycleReviewStatus": ["Approved"], "Identifier": ["O1"],
+        "CustomerCompanyName": ["Acme"], "TargetCloseDate": {"AfterTargetCloseDate": "2027-01-01"},
+    },
+    "AssignOpportunity": {"Catalog": "AWS", "Identifier": "O1", "Assignee": {
+        "Email": "new@partner.example.com", "FirstName": "New", "LastName": "Owner",
+        "BusinessTitle": "OpportunityOwner", "Phone": "+12065550100"}},
+    "AssociateOpportunity": {"Catalog": "AWS", "OpportunityIdentifier": "O1",
+                             "RelatedEntityType": "Solutions", "RelatedEntityIdentifier": "S-1234567"},
+    "DisassociateOpportunity": {"Catalog": "AWS", "OpportunityIdentifier": "O1",
+                                "RelatedEntityType": "Solutions", "RelatedEntityIdentifier": "S-1234567"},
+    "SubmitOpportunity": {"Catalog": "AWS", "Identifier": "O1", "InvolvementType": "Co-Sell",
+                          "Visibility": "Full"},
+    "StartEngagementFromOpportunityTask": {
+        "Catalog": "AWS", "ClientToken": "token-2", "Identifier": "O1",
+        "AwsSubmission": {"InvolvementType": "Co-Sell", "Visibility": "Full"},
+        "Tags": [{"Key": "k", "Value": "v"}]},
+    "ListEngagementFromOpportunityTasks": {
+        "Catalog": "AWS", "MaxResults": 10, "Sort": {"SortBy": "StartTime", "SortOrder": "ASCENDING"},
+        "TaskIdentifier": [TASK_ID], "OpportunityIdentifier": ["O1"],
+        "EngagementIdentifier": ["eng-abcdefghij1234"], "TaskStatus": ["COMPLETE"]},
+    "ListSolutions": {"Catalog": "AWS", "MaxResults": 5, "Status": ["Active"], "Identifier": ["S-1234567"],
+                      "Category": ["Compute"], "Sort": {"SortBy": "Name", "SortOrder": "ASCENDING"}},
+    "GetAwsOpportunitySummary": {"Catalog": "AWS", "RelatedOpportunityIdentifier": "O1"},
+}
+
+CANDIDATES = ["", "!", "not valid!", "x" * 3000, "\u0000"]
+
+
+def _violating_string(shape):
+    """A string breaking the shape's pattern or length, or None if none is found."""
+    md = shape.metadata
+    if md.get("max") is not None:
+        return "x" * (md["max"] + 1)
+    if md.get("min"):
+        return ""
+    pat = md.get("pattern")
+    if not pat:
+        return None
+    try:
+        rx = re.compile(pat, re.S)
+    except re.error:
+        rx = None
+    for c in CANDIDATES:
+        if rx is not None and not rx.fullmatch(c):
+            return c
+    return None
+
+
+def _cases(op, shape, value, path, out):
+    t = shape.type_name
+    if t == "structure":
+        for name in shape.required_members:
+            if name in value:
+                out.append((op, f"{path}{name}", "remove", "REQUIRED_FIELD_MISSING"))
+        for name, v in value.items():
+            _cases(op, shape.members[name], v, f"{path}{name}.", out)
+    elif t == "list":
+        p = path.rstrip(".")
+        mx, mn = shape.metadata.get("max"), shape.metadata.get("min")
+        if mx is not None:
+            out.append((op, p, ("replicate", mx + 1), "TOO_MANY_VALUES"))
+        if mn:
+            out.append((op, p, ("set", []), "NOT_ENOUGH_VALUES"))
+        for i, v in enumerate(value):
+            _cases(op, shape.member, v, f"{p}[{i}].", out)
+    elif t == "string":
+        p = path.rstrip(".")
+        if shape.enum:
+            out.append((op, p, ("set", "NotAValidValue"), "INVALID_ENUM_VALUE"))
+        else:
+            bad = _violating_string(shape)
+            if bad is not None:
+                out.append((op, p, ("set", bad), "INVALID_STRING_FORMAT"))
+    elif t in ("integer", "long"):
+        p = path.rstrip(".")
+        if shape.metadata.get("max") is not None:
+            out.append((op, p, ("set", shape.metadata["max"] + 1), "VALUE_OUT_OF_RANGE"))
+        if shape.metadata.get("min") is not None:
+            out.append((op, p, ("set", shape.metadata["min"] - 1), "VALUE_OUT_OF_RANGE"))
+
+
+def _all_cases():
+    out = []
+    for op, base in BASES.items():
+        _cases(op, MODEL.operation_model(op).input_shape, base, "", out)
+    return out
+
+
+CASES = _all_cases()
+
+
+def _split(path):
+    parts = []
+    for piece in path.split("."):
+        m = re.fullmatch(r"(\w+)((?:\[\d+\])*)", piece)
+        parts.append(m.group(1))
+        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
+    return parts
+
+
+def _apply(body, path, action):
+    parts = _split(path)
+    parent = body
+    for p in parts[:-1]:
+        parent = parent[p]
+    last = parts[-1]
+    if action == "remove":
+        del parent[last]
+    elif action[0] == "set":
+        parent[last] = action[1]
+    elif action[0] == "replicate":
+        parent[last] = [copy.deepcopy(parent[last][0])] * action[1]
+
+
+def _idempotency_tokens(op):
+    shape = MODEL.operation_model(op).input_shape
+    return {n for n, m in shape.members.items() if m.metadata.get("idempotencyToken")}
+
+
+@pytest.fixture(scope="module")
+def raw_client(server):
+    return server.client(check_shapes=False, parameter_validation=False)
+
+
+@pytest.mark.parametrize("op", sorted(BASES))
+def test_base_request_passes_validation(raw_client, op):
+    try:
+        getattr(raw_client, xform_name(op))(**copy.deepcopy(BASES[op]))
+    except raw_client.exceptions.ValidationException as e:
+        assert e.response["Reason"] != "REQUEST_VALIDATION_FAILED", e.response["ErrorList"]
+    except (raw_client.exceptions.ResourceNotFoundException, raw_client.exceptions.ConflictException):
+        pass
+
+
+def test_every_implemented_operation_and_rule_is_covered():
+    ops = {c[0] for c in CASES}
+    codes = {c[3] for c in CASES}
+    assert ops == set(BASES)
+    assert codes >= {"REQUIRED_FIELD_MISSING", "INVALID_ENUM_VALUE", "INVALID_STRING_FORMAT",
+                     "TOO_MANY_VALUES", "NOT_ENOUGH_VALUES", "VALUE_OUT_OF_RANGE"}
+    assert len(CASES) > 150
+
+
+@pytest.mark.parametrize("op,path,action,code", CASES, ids=[f"{c[0]}:{c[1]}:{c[3]}" for c in CASES])
+def test_violation_is_reported_with_field_and_code(server, raw_client, op, path, action, code):
+    body = copy.deepcopy(BASES[op])
+    _apply(body, path, action)
+    member = MODEL.operation_model(op).input_shape.members.get(path)
+    if action == "remove" and member is not None and path in _idempotency_tokens(op):
+        # SDKs fill a missing idempotency token themselves: only raw HTTP can omit it.
+        status, _, r = server.call(op, body)
+        assert status == 400 and r["__type"].endswith("#ValidationException")
+    else:
+        with pytest.raises(raw_client.exceptions.ValidationException) as e:
+            getattr(raw_client, xform_name(op))(**body)
+        r = e.value.response
+        assert r["Error"]["Code"] == "ValidationException"
+    assert r["Reason"] == "REQUEST_VALIDATION_FAILED"
+    assert {"FieldName": path, "Code": code} in [
+        {"FieldName": x.get("FieldName"), "Code": x["Code"]} for x in r["ErrorList"]], r["ErrorList"]
+    for entry in r["ErrorList"]:
+        assert entry["Message"]
