@@ -1,0 +1,60 @@
+//! Shared by the Rust integration tests: the real binary on a free port, and an SDK client.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use aws_sdk_partnercentralselling as pc;
+use pc::config::{BehaviorVersion, Credentials, Region};
+
+/// The `partnercentral-local` binary running on a free loopback port.
+pub struct Binary {
+    child: Child,
+    pub url: String,
+}
+
+impl Binary {
+    pub fn start(args: &[&str]) -> Binary {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_partnercentral-local"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let mut lines = BufReader::new(stderr).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("a ready line before exit")
+                .expect("stderr is readable");
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.trim().to_string();
+            }
+        };
+        // Keep draining stderr so the server never blocks writing its log.
+        std::thread::spawn(move || for _ in lines {});
+        Binary { child, url }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An SDK client for `url`, signing with the given key, retries off.
+pub fn client(url: &str, access_key: &str, secret: &str) -> pc::Client {
+    let conf = pc::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(access_key, secret, None, None, "test"))
+        .retry_config(pc::config::retry::RetryConfig::disabled())
+        .endpoint_url(url)
+        .build();
+    pc::Client::from_conf(conf)
+}
