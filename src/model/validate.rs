@@ -141,6 +141,23 @@ fn outside(n: i64, min: Option<i64>, max: Option<i64>) -> bool {
 }
 
 impl Walker<'_> {
+    /// Checks the size of a list or map against the shape's bounds.
+    fn size(&mut self, path: &str, len: usize, min: Option<i64>, max: Option<i64>, noun: &str) {
+        let n = len as i64;
+        let code = if min.is_some_and(|lo| n < lo) {
+            Code::NotEnoughValues
+        } else if max.is_some_and(|hi| n > hi) {
+            Code::TooManyValues
+        } else {
+            return;
+        };
+        let message = format!(
+            "{path} must contain {} {noun}; it has {n}.",
+            range_text(min, max)
+        );
+        self.push(path, code, message);
+    }
+
     fn push(&mut self, path: &str, code: Code, message: String) {
         self.violations
             .push(FieldViolation::new(path, code, message));
@@ -203,26 +220,7 @@ impl Walker<'_> {
                 let Value::Array(items) = value else {
                     return Err(type_error(path, "a list", value));
                 };
-                let n = items.len() as i64;
-                if min.is_some_and(|lo| n < lo) {
-                    self.push(
-                        path,
-                        Code::NotEnoughValues,
-                        format!(
-                            "{path} must contain {} items; it has {n}.",
-                            range_text(*min, *max)
-                        ),
-                    );
-                } else if max.is_some_and(|hi| n > hi) {
-                    self.push(
-                        path,
-                        Code::TooManyValues,
-                        format!(
-                            "{path} must contain {} items; it has {n}.",
-                            range_text(*min, *max)
-                        ),
-                    );
-                }
+                self.size(path, items.len(), *min, *max, "items");
                 for (i, item) in items.iter().enumerate() {
                     let len = path.len();
                     path.push_str(&format!("[{i}]"));
@@ -244,26 +242,7 @@ impl Walker<'_> {
                 let Value::Object(obj) = value else {
                     return Err(type_error(path, "an object", value));
                 };
-                let n = obj.len() as i64;
-                if min.is_some_and(|lo| n < lo) {
-                    self.push(
-                        path,
-                        Code::NotEnoughValues,
-                        format!(
-                            "{path} must contain {} entries; it has {n}.",
-                            range_text(*min, *max)
-                        ),
-                    );
-                } else if max.is_some_and(|hi| n > hi) {
-                    self.push(
-                        path,
-                        Code::TooManyValues,
-                        format!(
-                            "{path} must contain {} entries; it has {n}.",
-                            range_text(*min, *max)
-                        ),
-                    );
-                }
+                self.size(path, obj.len(), *min, *max, "entries");
                 for (k, v) in obj {
                     let len = path.len();
                     push_member(path, k);

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use crate::model::validate::{Code, FieldViolation};
 use crate::model::{Model, conform::conform};
 use crate::protocol::{ApiError, ErrorKind, ValidationReason};
-use crate::store::{Scope, Store, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::store::{IdempotencyRecord, Scope, Store, StoreError, Tx};
 
 /// Who calls, where, and when.
 #[derive(Debug, Clone)]
@@ -175,12 +177,21 @@ pub(crate) fn bad_token() -> ServiceError {
     )
 }
 
-/// Pages through an in-memory list with an offset token (small collections only).
-pub(crate) fn page_by_offset(
+/// Whether a document's string members match every non-empty filter list.
+pub(crate) fn matches_filters(doc: &Value, filters: &[(&str, Vec<String>)]) -> bool {
+    filters.iter().all(|(member, wanted)| {
+        wanted.is_empty() || str_at(doc, member).is_some_and(|v| wanted.iter().any(|w| w == v))
+    })
+}
+
+/// One page of an in-memory list, as `{items_key: [...], NextToken?}`, with an offset token
+/// (for small collections only).
+pub(crate) fn offset_page(
     input: &Value,
     items: Vec<Value>,
     default_size: usize,
-) -> Result<(Vec<Value>, Option<String>), ServiceError> {
+    items_key: &str,
+) -> Result<Value, ServiceError> {
     use crate::domain::pagination::{Position, decode, encode, fingerprint};
     let fp = fingerprint(input);
     let start = match input.get("NextToken").and_then(Value::as_str) {
@@ -191,14 +202,46 @@ pub(crate) fn page_by_offset(
     let total = items.len();
     let end = start.saturating_add(size).min(total);
     let page: Vec<Value> = items.into_iter().skip(start).take(size).collect();
-    let token = (end < total).then(|| {
-        encode(
+    let mut out = Map::new();
+    out.insert(items_key.to_string(), Value::Array(page));
+    if end < total {
+        let token = encode(
             &fp,
             Position {
                 value: String::new(),
                 number: end as i64,
             },
-        )
-    });
-    Ok((page, token))
+        );
+        out.insert("NextToken".into(), Value::String(token));
+    }
+    Ok(Value::Object(out))
+}
+
+/// Runs `create` once per idempotency token: a repeated token with the same input replays
+/// the first answer; with another input it is a `ConflictException`.
+pub(crate) fn idempotent(
+    tx: &mut dyn Tx,
+    scope: &Scope,
+    operation: &str,
+    input: &Value,
+    create: impl FnOnce(&mut dyn Tx) -> Result<Value, ServiceError>,
+) -> Result<Value, ServiceError> {
+    let token = str_at(input, "ClientToken").unwrap_or_default();
+    let hash = hex::encode(Sha256::digest(input.to_string().as_bytes()));
+    if let Some(prior) = tx.get_idempotency(scope, operation, token)? {
+        return if prior.request_hash == hash {
+            Ok(prior.response)
+        } else {
+            Err(ServiceError::Conflict(
+                "Conflicting client token submitted for a new request body.".to_string(),
+            ))
+        };
+    }
+    let response = create(tx)?;
+    let record = IdempotencyRecord {
+        request_hash: hash,
+        response: response.clone(),
+    };
+    tx.put_idempotency(scope, operation, token, &record)?;
+    Ok(response)
 }

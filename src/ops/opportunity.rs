@@ -3,17 +3,16 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
-use super::{Context, Service, ServiceError, bad_token, page_size, str_at, strings};
+use super::{Context, Service, ServiceError, bad_token, idempotent, page_size, str_at, strings};
 use crate::domain::lifecycle::{self, APPROVED, PENDING_SUBMISSION, SUBMITTED};
 use crate::domain::pagination::{self, Position};
 use crate::domain::{SANDBOX, ids, time};
 use crate::model::conform::conform;
 use crate::model::validate::Code;
 use crate::store::{
-    AwsSummaryRecord, IdempotencyRecord, OpportunityQuery, OpportunityRecord, OpportunitySortKey,
-    Scope, Store, Submission, Tx,
+    AwsSummaryRecord, OpportunityQuery, OpportunityRecord, OpportunitySortKey, Scope, Store,
+    Submission, Tx,
 };
 
 use super::aws_summary;
@@ -40,10 +39,6 @@ fn association_shape(entity_type: &str) -> Option<&'static str> {
         "AwsMarketplaceProducts" => Some("AwsMarketplaceProductArn"),
         _ => None,
     }
-}
-
-pub(crate) fn request_hash(input: &Value) -> String {
-    hex::encode(Sha256::digest(input.to_string().as_bytes()))
 }
 
 pub(crate) fn not_found(ctx: &Context, id: &str) -> ServiceError {
@@ -168,18 +163,8 @@ pub fn create<S: Store>(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let scope = ctx.scope();
-    let token = str_at(input, "ClientToken").unwrap_or_default().to_string();
-    let hash = request_hash(input);
     svc.store.transaction(|tx| {
-        if let Some(prior) = tx.get_idempotency(&scope, "CreateOpportunity", &token)? {
-            return if prior.request_hash == hash {
-                Ok(prior.response)
-            } else {
-                Err(ServiceError::Conflict(
-                    "Conflicting client token submitted for a new request body.".to_string(),
-                ))
-            };
-        }
+        idempotent(tx, &scope, "CreateOpportunity", input, |tx| {
         let origin = str_at(input, "Origin").unwrap_or(lifecycle::PARTNER_REFERRAL);
         if origin != lifecycle::PARTNER_REFERRAL && ctx.catalog != SANDBOX {
             return Err(ServiceError::business(
@@ -217,13 +202,8 @@ pub fn create<S: Store>(
         if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
             response["PartnerOpportunityIdentifier"] = json!(p);
         }
-        tx.put_idempotency(
-            &scope,
-            "CreateOpportunity",
-            &token,
-            &IdempotencyRecord { request_hash: hash.clone(), response: response.clone() },
-        )?;
         Ok(response)
+        })
     })
 }
 
@@ -503,7 +483,7 @@ pub fn associate<S: Store>(
     }
     svc.store.transaction(|tx| {
         let mut rec = load(tx, ctx, &scope, id)?;
-        if add && kind == "Solutions" && !super::solution::exists(tx, ctx, &scope, &entity)? {
+        if add && kind == "Solutions" && !super::solution::exists(tx, &scope, &entity)? {
             return Err(ServiceError::NotFound(format!(
                 "Solution {entity} was not found in catalog {} of account {}.",
                 ctx.catalog, ctx.account

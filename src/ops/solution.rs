@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Context, Service, ServiceError, page_by_offset, str_at, strings};
+use super::{Context, Service, ServiceError, matches_filters, offset_page, str_at, strings};
 use crate::store::{Scope, SolutionRecord, Store, StoreError, Tx};
 
 /// The solution every account has.
@@ -33,7 +33,7 @@ pub fn all(tx: &dyn Tx, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError
     Ok(list)
 }
 
-pub fn exists(tx: &dyn Tx, _ctx: &Context, scope: &Scope, id: &str) -> Result<bool, StoreError> {
+pub fn exists(tx: &dyn Tx, scope: &Scope, id: &str) -> Result<bool, StoreError> {
     Ok(all(tx, scope)?.iter().any(|s| s.id == id))
 }
 
@@ -62,12 +62,7 @@ pub fn list<S: Store>(
             doc.insert("Catalog".into(), json!(ctx.catalog));
             Value::Object(doc)
         })
-        .filter(|doc| {
-            filters.iter().all(|(member, wanted)| {
-                wanted.is_empty()
-                    || str_at(doc, member).is_some_and(|v| wanted.iter().any(|w| w == v))
-            })
-        })
+        .filter(|doc| matches_filters(doc, &filters))
         .collect();
     let by = match str_at(input, "Sort.SortBy").unwrap_or("Identifier") {
         "Identifier" => "Id",
@@ -82,10 +77,5 @@ pub fn list<S: Store>(
     if str_at(input, "Sort.SortOrder") == Some("DESCENDING") {
         items.reverse();
     }
-    let (page, token) = page_by_offset(input, items, 20)?;
-    let mut out = json!({"SolutionSummaries": page});
-    if let Some(t) = token {
-        out["NextToken"] = json!(t);
-    }
-    Ok(out)
+    offset_page(input, items, 20, "SolutionSummaries")
 }

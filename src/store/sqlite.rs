@@ -126,6 +126,16 @@ fn doc_column<T: DeserializeOwned>(row: &Row<'_>) -> rusqlite::Result<Result<T, 
     Ok(from_json(&text))
 }
 
+fn collect_docs<T>(
+    rows: impl Iterator<Item = rusqlite::Result<Result<T, StoreError>>>,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
 fn sort_column(key: OpportunitySortKey) -> &'static str {
     match key {
         OpportunitySortKey::LastModifiedDate => "last_modified",
@@ -287,12 +297,7 @@ impl Tx for SqliteTx<'_> {
         }
         args.push((q.limit as i64).into());
         let mut stmt = self.tx.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), doc_column)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
+        collect_docs(stmt.query_map(rusqlite::params_from_iter(args), doc_column)?)
     }
 
     fn get_aws_summary(
@@ -363,24 +368,14 @@ impl Tx for SqliteTx<'_> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT doc FROM tasks WHERE account = ?1 AND catalog = ?2 ORDER BY start_time, id",
         )?;
-        let rows = stmt.query_map(params![scope.account, scope.catalog], doc_column)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
+        collect_docs(stmt.query_map(params![scope.account, scope.catalog], doc_column)?)
     }
 
     fn list_solutions(&self, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT doc FROM solutions WHERE account = ?1 AND catalog = ?2 ORDER BY id",
         )?;
-        let rows = stmt.query_map(params![scope.account, scope.catalog], doc_column)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
+        collect_docs(stmt.query_map(params![scope.account, scope.catalog], doc_column)?)
     }
 
     fn put_solution(&mut self, scope: &Scope, rec: &SolutionRecord) -> Result<(), StoreError> {
