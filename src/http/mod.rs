@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, Response, header};
 use axum::routing::get;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -159,7 +159,16 @@ async fn handle(
     let bytes = Limited::new(body, limit)
         .collect()
         .await
-        .map_err(|_| too_large(limit))?
+        .map_err(|e| {
+            if e.downcast_ref::<LengthLimitError>().is_some() {
+                too_large(limit)
+            } else {
+                ApiError::new(
+                    ErrorKind::Serialization,
+                    format!("The request body could not be read: {e}."),
+                )
+            }
+        })?
         .to_bytes();
 
     let caller = state.auth.authenticate(

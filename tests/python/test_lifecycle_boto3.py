@@ -348,3 +348,25 @@ def test_not_found_for_unknown_opportunity(client):
         client.get_opportunity(Catalog="AWS", Identifier="O999999999")
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_aws_opportunity_summary(Catalog="AWS", RelatedOpportunityIdentifier="O999999999")
+
+
+def test_list_filters_by_created_and_target_close_dates(server, fresh_account):
+    c = server.client(account=fresh_account)
+    early = opportunity_input()
+    early["LifeCycle"]["TargetCloseDate"] = "2027-01-15"
+    late = opportunity_input()
+    late["LifeCycle"]["TargetCloseDate"] = "2027-09-15"
+    a = c.create_opportunity(Catalog="AWS", **early)
+    b = c.create_opportunity(Catalog="AWS", **late)
+    got = c.list_opportunities(Catalog="AWS", TargetCloseDate={
+        "AfterTargetCloseDate": "2027-06-01"})["OpportunitySummaries"]
+    assert [o["Id"] for o in got] == [b["Id"]]
+    got = c.list_opportunities(Catalog="AWS", TargetCloseDate={
+        "BeforeTargetCloseDate": "2027-06-01"})["OpportunitySummaries"]
+    assert [o["Id"] for o in got] == [a["Id"]]
+    got = c.list_opportunities(Catalog="AWS", CreatedDate={
+        "AfterCreatedDate": b["LastModifiedDate"]})["OpportunitySummaries"]
+    assert [o["Id"] for o in got] == [b["Id"]]
+    got = c.list_opportunities(Catalog="AWS", CreatedDate={"BeforeCreatedDate": b["LastModifiedDate"]},
+                               Sort={"SortBy": "TargetCloseDate", "SortOrder": "ASCENDING"})
+    assert [o["Id"] for o in got["OpportunitySummaries"]] == [a["Id"]]

@@ -55,3 +55,30 @@ def test_one_log_line_per_request_without_sensitive_values():
     assert "*** sensitive ***" in logs  # the trace line of the body was written, redacted
     for secret in ["ann@acme.example.com", "+12065550100", "Ann", "CTO"]:
         assert secret not in logs, secret
+
+
+def test_acknowledged_writes_survive_a_killed_process(tmp_path):
+    first = Server("--data-dir", str(tmp_path)).start()
+    c = first.client()
+    ids = [c.create_opportunity(Catalog="AWS", **opportunity_input())["Id"] for _ in range(5)]
+    first.stop(signal.SIGKILL)
+    second = Server("--data-dir", str(tmp_path)).start()
+    try:
+        c = second.client()
+        for oid in ids:
+            assert c.get_opportunity(Catalog="AWS", Identifier=oid)["Id"] == oid
+        fresh = c.create_opportunity(Catalog="AWS", **opportunity_input())["Id"]
+        assert int(fresh[1:]) > max(int(i[1:]) for i in ids)
+    finally:
+        second.stop()
+
+
+def test_unusable_data_dir_is_a_clear_start_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    import subprocess
+    from conftest import BIN
+    p = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(blocker / "sub")],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode != 0
+    assert "data directory" in p.stderr

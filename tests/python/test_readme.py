@@ -1,0 +1,18 @@
+"""The README's worked example runs as written against the real binary."""
+import pathlib
+import re
+
+README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_worked_example_runs(server, fresh_account):
+    text = README.read_text()
+    section = text.split("## A worked example", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    pc = server.client(account=fresh_account)
+    scope = {"pc": pc}
+    exec(compile(code, "README.md", "exec"), scope)
+    summary = scope["summary"]
+    assert summary["RelatedOpportunityId"] == scope["oid"]
+    assert summary["InvolvementType"] == "Co-Sell"
+    assert summary["RelatedEntityIds"]["Solutions"] == ["S-1234567"]
