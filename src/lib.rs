@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod domain;

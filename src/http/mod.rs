@@ -7,13 +7,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, Response, header};
-use axum::routing::get;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -24,7 +22,7 @@ use crate::model::conform::redact;
 use crate::model::validate::{Code, FieldViolation, InputError, validate};
 use crate::ops::{Context, Service};
 use crate::protocol::{self, ApiError, ErrorKind, ValidationReason};
-use crate::store::{SqliteStore, Store};
+use crate::store::SqliteStore;
 
 /// What every request handler shares.
 pub struct AppState {
@@ -67,10 +65,7 @@ pub async fn serve(listen: &str, state: AppState) -> std::io::Result<RunningServ
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let state = Arc::new(state);
-    let app = Router::new()
-        .route("/_admin/health", get(health))
-        .fallback(api)
-        .with_state(state);
+    let app = crate::admin::router().fallback(api).with_state(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -84,21 +79,6 @@ pub async fn serve(listen: &str, state: AppState) -> std::io::Result<RunningServ
         shutdown: Some(tx),
         task,
     })
-}
-
-async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {
-    let body = json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "storage": state.service.store.kind(),
-        "model": state.service.model.botocore_version,
-    });
-    let mut resp = Response::new(Body::from(body.to_string()));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 /// What the log line of a request says.

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::opportunity::load;
+use super::opportunity::not_found;
 use super::{Context, Service, ServiceError, str_at};
 use crate::domain::lifecycle;
 use crate::store::{AwsSummaryRecord, OpportunityRecord, Store};
@@ -31,13 +31,16 @@ pub fn initial_aws_side() -> Map<String, Value> {
 }
 
 /// The next steps the summary shows: AWS's own when set, else the partner's.
-fn effective_next_steps(summary: &AwsSummaryRecord, opp: &OpportunityRecord) -> Option<String> {
+fn effective_next_steps(
+    summary: &AwsSummaryRecord,
+    opp: Option<&OpportunityRecord>,
+) -> Option<String> {
     summary
         .aws
         .get("LifeCycle")
         .and_then(|l| l.get("NextSteps"))
         .and_then(Value::as_str)
-        .or_else(|| opp.text("LifeCycle.NextSteps"))
+        .or_else(|| opp.and_then(|o| o.text("LifeCycle.NextSteps")))
         .map(str::to_string)
 }
 
@@ -45,7 +48,7 @@ fn effective_next_steps(summary: &AwsSummaryRecord, opp: &OpportunityRecord) -> 
 /// Returns whether the record changed.
 pub fn track_next_steps(
     summary: &mut AwsSummaryRecord,
-    opp: &OpportunityRecord,
+    opp: Option<&OpportunityRecord>,
     time: &str,
 ) -> bool {
     let now = effective_next_steps(summary, opp);
@@ -78,52 +81,63 @@ fn merge(base: &mut Map<String, Value>, over: &Map<String, Value>) {
     }
 }
 
-/// The summary response for an opportunity and its AWS side.
-pub fn render(ctx: &Context, opp: &OpportunityRecord, summary: &AwsSummaryRecord) -> Value {
+/// The summary response: what is mirrored from the partner opportunity (when there is one;
+/// a standalone summary written by the control plane has none), overlaid by the AWS side.
+pub fn render(
+    ctx: &Context,
+    id: &str,
+    opp: Option<&OpportunityRecord>,
+    summary: &AwsSummaryRecord,
+) -> Value {
     let mut out = Map::new();
     out.insert("Catalog".into(), json!(ctx.catalog));
-    out.insert("RelatedOpportunityId".into(), json!(opp.id));
-    out.insert(
-        "Origin".into(),
-        json!(opp.text("Origin").unwrap_or(lifecycle::PARTNER_REFERRAL)),
-    );
-    if let Some(contacts) = opp.doc.get("Customer").and_then(|c| c.get("Contacts")) {
-        out.insert("Customer".into(), json!({"Contacts": contacts}));
-    }
-    if let Some(spend) = opp
-        .doc
-        .get("Project")
-        .and_then(|p| p.get("ExpectedCustomerSpend"))
-    {
-        out.insert("Project".into(), json!({"ExpectedCustomerSpend": spend}));
-    }
-    let mut life = Map::new();
-    if let Some(steps) = opp.text("LifeCycle.NextSteps") {
-        life.insert("NextSteps".into(), json!(steps));
-    }
-    out.insert("LifeCycle".into(), Value::Object(life));
-    let mut related = Map::new();
-    for kind in [
-        "Solutions",
-        "AwsProducts",
-        "AwsMarketplaceSolutions",
-        "AwsMarketplaceProducts",
-    ] {
-        let list = opp.related.get(kind).cloned().unwrap_or_default();
-        if !list.is_empty() || kind == "Solutions" || kind == "AwsProducts" {
-            related.insert(kind.into(), json!(list));
+    out.insert("RelatedOpportunityId".into(), json!(id));
+    if let Some(opp) = opp {
+        out.insert(
+            "Origin".into(),
+            json!(opp.text("Origin").unwrap_or(lifecycle::PARTNER_REFERRAL)),
+        );
+        if let Some(contacts) = opp.doc.get("Customer").and_then(|c| c.get("Contacts")) {
+            out.insert("Customer".into(), json!({"Contacts": contacts}));
+        }
+        if let Some(spend) = opp
+            .doc
+            .get("Project")
+            .and_then(|p| p.get("ExpectedCustomerSpend"))
+        {
+            out.insert("Project".into(), json!({"ExpectedCustomerSpend": spend}));
+        }
+        let mut life = Map::new();
+        if let Some(steps) = opp.text("LifeCycle.NextSteps") {
+            life.insert("NextSteps".into(), json!(steps));
+        }
+        out.insert("LifeCycle".into(), Value::Object(life));
+        let mut related = Map::new();
+        for kind in [
+            "Solutions",
+            "AwsProducts",
+            "AwsMarketplaceSolutions",
+            "AwsMarketplaceProducts",
+        ] {
+            let list = opp.related.get(kind).cloned().unwrap_or_default();
+            if !list.is_empty() || kind == "Solutions" || kind == "AwsProducts" {
+                related.insert(kind.into(), json!(list));
+            }
+        }
+        out.insert("RelatedEntityIds".into(), Value::Object(related));
+        if let Some(sub) = &opp.submission {
+            out.insert("InvolvementType".into(), json!(sub.involvement_type));
+            out.insert("Visibility".into(), json!(sub.visibility));
         }
     }
-    out.insert("RelatedEntityIds".into(), Value::Object(related));
-    if let Some(sub) = &opp.submission {
-        out.insert("InvolvementType".into(), json!(sub.involvement_type));
-        out.insert("Visibility".into(), json!(sub.visibility));
-    }
     merge(&mut out, &summary.aws);
-    if !summary.next_steps_history.is_empty()
-        && let Some(Value::Object(life)) = out.get_mut("LifeCycle")
-    {
-        life.insert("NextStepsHistory".into(), json!(summary.next_steps_history));
+    if !summary.next_steps_history.is_empty() {
+        let life = out
+            .entry("LifeCycle")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(life) = life {
+            life.insert("NextStepsHistory".into(), json!(summary.next_steps_history));
+        }
     }
     if out
         .get("LifeCycle")
@@ -143,11 +157,14 @@ pub fn get<S: Store>(
     let scope = ctx.scope();
     let id = str_at(input, "RelatedOpportunityIdentifier").unwrap_or_default();
     let (opp, summary) = svc.store.transaction(|tx| {
-        let opp = load(tx, ctx, &scope, id)?;
+        let opp = tx.get_opportunity(&scope, id)?;
         let summary = tx.get_aws_summary(&scope, id)?;
         Ok::<_, ServiceError>((opp, summary))
     })?;
     let Some(summary) = summary else {
+        let Some(opp) = opp else {
+            return Err(not_found(ctx, id));
+        };
         let status = opp
             .text("LifeCycle.ReviewStatus")
             .unwrap_or(lifecycle::PENDING_SUBMISSION);
@@ -156,5 +173,135 @@ pub fn get<S: Store>(
              submitted opportunity (review status now '{status}')."
         )));
     };
-    Ok(render(ctx, &opp, &summary))
+    Ok(render(ctx, id, opp.as_ref(), &summary))
+}
+
+/// Validates an AWS-side document against the summary's response shape.
+fn check_aws_side(
+    svc_model: &crate::model::Model,
+    ctx: &Context,
+    id: &str,
+    aws: &Map<String, Value>,
+) -> Result<(), ServiceError> {
+    let Some(shape) = svc_model.shape_id("GetAwsOpportunitySummaryResponse") else {
+        return Ok(());
+    };
+    let mut doc = aws.clone();
+    doc.insert("Catalog".into(), json!(ctx.catalog));
+    doc.insert("RelatedOpportunityId".into(), json!(id));
+    match crate::model::validate::validate(svc_model, shape, &Value::Object(doc)) {
+        Ok(()) => Ok(()),
+        Err(crate::model::validate::InputError::Invalid(v)) => Err(ServiceError::Invalid(v)),
+        Err(crate::model::validate::InputError::Serialization(m)) => Err(ServiceError::invalid(
+            "",
+            crate::model::validate::Code::InvalidValue,
+            m,
+        )),
+    }
+}
+
+/// RFC 7386 JSON merge patch.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            if let Value::Object(t) = target {
+                for (k, v) in p {
+                    if v.is_null() {
+                        t.remove(k);
+                    } else {
+                        merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+/// How the control plane changes the AWS side of an opportunity.
+pub enum AwsSideChange {
+    /// Replace it (creating a standalone summary when there is no opportunity).
+    Put(Map<String, Value>),
+    /// Apply a JSON merge patch to it.
+    Patch(Value),
+}
+
+/// The rendered summary, or not found.
+pub fn admin_get<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    id: &str,
+) -> Result<Value, ServiceError> {
+    get(svc, ctx, &json!({"RelatedOpportunityIdentifier": id}))
+}
+
+/// Writes the AWS side; returns the rendered summary. Nothing changes when validation fails.
+pub fn admin_write<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    id: &str,
+    change: AwsSideChange,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    let now = crate::domain::time::format(ctx.now);
+    svc.store.transaction(|tx| {
+        let opp = tx.get_opportunity(&scope, id)?;
+        let existing = tx.get_aws_summary(&scope, id)?;
+        let mut summary = match (&change, existing) {
+            (_, Some(s)) => s,
+            (AwsSideChange::Put(_), None) => AwsSummaryRecord {
+                opportunity_id: id.to_string(),
+                last_next_steps: opp.as_ref().and_then(|o| o.text("LifeCycle.NextSteps")).map(str::to_string),
+                ..AwsSummaryRecord::default()
+            },
+            (AwsSideChange::Patch(_), None) => {
+                return Err(ServiceError::NotFound(format!(
+                    "No AWS opportunity is related to opportunity {id} in catalog {} of account {}.",
+                    ctx.catalog, ctx.account
+                )));
+            }
+        };
+        let mut aws = match change {
+            AwsSideChange::Put(body) => body,
+            AwsSideChange::Patch(patch) => {
+                let mut current = Value::Object(summary.aws.clone());
+                merge_patch(&mut current, &patch);
+                current.as_object().cloned().unwrap_or_default()
+            }
+        };
+        aws.remove("Catalog");
+        aws.remove("RelatedOpportunityId");
+        check_aws_side(svc.model, ctx, id, &aws)?;
+        if let Some(Value::Object(life)) = aws.get_mut("LifeCycle")
+            && let Some(Value::Array(history)) = life.remove("NextStepsHistory")
+        {
+            summary.next_steps_history = history;
+        }
+        summary.aws = aws;
+        track_next_steps(&mut summary, opp.as_ref(), &now);
+        tx.put_aws_summary(&scope, &summary)?;
+        Ok(render(ctx, id, opp.as_ref(), &summary))
+    })
+}
+
+/// Removes the AWS side of an opportunity.
+pub fn admin_delete<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    id: &str,
+) -> Result<(), ServiceError> {
+    let scope = ctx.scope();
+    svc.store.transaction(|tx| {
+        if tx.delete_aws_summary(&scope, id)? {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound(format!(
+                "No AWS opportunity is related to opportunity {id} in catalog {} of account {}.",
+                ctx.catalog, ctx.account
+            )))
+        }
+    })
 }

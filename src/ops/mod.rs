@@ -2,9 +2,9 @@
 //! a [`ServiceError`]. Handlers are grouped by resource family; [`Service::call`] is the
 //! dispatch table. Operations of the model not handled here answer `NotImplemented`.
 
-mod aws_summary;
+pub mod aws_summary;
 mod engagement_task;
-mod opportunity;
+pub mod opportunity;
 mod solution;
 
 use serde_json::{Map, Value};

@@ -146,7 +146,7 @@ pub(crate) fn save(
 ) -> Result<(), ServiceError> {
     tx.put_opportunity(scope, rec)?;
     if let Some(mut summary) = tx.get_aws_summary(scope, &rec.id)?
-        && aws_summary::track_next_steps(&mut summary, rec, &rec.last_modified_date)
+        && aws_summary::track_next_steps(&mut summary, Some(rec), &rec.last_modified_date)
     {
         tx.put_aws_summary(scope, &summary)?;
     }
@@ -571,5 +571,28 @@ pub fn submit<S: Store>(
         )?;
         save(tx, &scope, &rec)?;
         Ok(json!({}))
+    })
+}
+
+/// AWS's review decision from the control plane, in either catalog.
+pub fn admin_review<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    id: &str,
+    status: &str,
+    comments: Option<&str>,
+    reason: Option<&str>,
+) -> Result<Value, ServiceError> {
+    let scope = ctx.scope();
+    svc.store.transaction(|tx| {
+        let mut rec = load(tx, ctx, &scope, id)?;
+        let current = rec
+            .text("LifeCycle.ReviewStatus")
+            .unwrap_or(PENDING_SUBMISSION)
+            .to_string();
+        apply_review(tx, &scope, &mut rec, &current, status, comments, reason)?;
+        touch(&mut rec, ctx);
+        save(tx, &scope, &rec)?;
+        Ok(render(ctx, &rec))
     })
 }

@@ -178,6 +178,11 @@ pub trait Tx {
         id: &str,
     ) -> Result<Option<AwsSummaryRecord>, StoreError>;
     fn put_aws_summary(&mut self, scope: &Scope, rec: &AwsSummaryRecord) -> Result<(), StoreError>;
+    /// Removes an AWS summary; whether there was one.
+    fn delete_aws_summary(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
+
+    /// Removes every record, or those of one account and/or catalog. Ids are never reused.
+    fn reset(&mut self, account: Option<&str>, catalog: Option<&str>) -> Result<(), StoreError>;
 
     fn get_idempotency(
         &self,

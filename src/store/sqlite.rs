@@ -312,6 +312,34 @@ impl Tx for SqliteTx<'_> {
         self.put_doc("aws_summaries", scope, &rec.opportunity_id, rec)
     }
 
+    fn delete_aws_summary(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "DELETE FROM aws_summaries WHERE account = ?1 AND catalog = ?2 AND id = ?3",
+            )?
+            .execute(params![scope.account, scope.catalog, id])?;
+        Ok(n > 0)
+    }
+
+    fn reset(&mut self, account: Option<&str>, catalog: Option<&str>) -> Result<(), StoreError> {
+        for table in [
+            "opportunities",
+            "aws_summaries",
+            "idempotency",
+            "tasks",
+            "solutions",
+        ] {
+            self.tx.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR catalog = ?2)"
+                ),
+                params![account, catalog],
+            )?;
+        }
+        Ok(())
+    }
+
     fn get_idempotency(
         &self,
         scope: &Scope,

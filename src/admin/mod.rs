@@ -1,0 +1,258 @@
+//! The control plane (`/_admin/...`): plain JSON over HTTP that plays AWS's part and runs
+//! the emulator. It is a second door into the same operations and store as the API, never a
+//! second copy of the rules. Bad input answers `400 {"error": "..."}` and changes nothing.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, Response, StatusCode, header};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::domain::{CATALOGS, time};
+use crate::http::AppState;
+use crate::ops::aws_summary::{self, AwsSideChange};
+use crate::ops::{Context, ServiceError, opportunity};
+use crate::store::Store;
+
+/// A control-plane failure: status and a message naming the problem.
+pub struct AdminError(StatusCode, String);
+
+impl AdminError {
+    fn bad(message: impl Into<String>) -> Self {
+        AdminError(StatusCode::BAD_REQUEST, message.into())
+    }
+}
+
+impl From<ServiceError> for AdminError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(m) => AdminError(StatusCode::NOT_FOUND, m),
+            ServiceError::Conflict(m) => AdminError(StatusCode::CONFLICT, m),
+            ServiceError::Invalid(v) | ServiceError::Business(v) => AdminError::bad(
+                v.iter()
+                    .map(|f| format!("{} ({}): {}", f.field, f.code.as_str(), f.message))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            ServiceError::NotImplemented(m) => AdminError(StatusCode::NOT_IMPLEMENTED, m),
+            ServiceError::Store(err) => {
+                tracing::error!(error = %err, "storage failure");
+                AdminError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage failure; see the server log".into(),
+                )
+            }
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
+    let mut resp = Response::new(Body::from(body.to_string()));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn answer(result: Result<Value, AdminError>) -> Response<Body> {
+    match result {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(AdminError(status, message)) => json_response(status, &json!({"error": message})),
+    }
+}
+
+fn parse_body(bytes: &Bytes, required: bool) -> Result<Value, AdminError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return if required {
+            Err(AdminError::bad("the request needs a JSON object body"))
+        } else {
+            Ok(json!({}))
+        };
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(AdminError::bad("the body must be a JSON object")),
+        Err(e) => Err(AdminError::bad(format!("the body is not valid JSON: {e}"))),
+    }
+}
+
+fn context(state: &AppState, account: &str, catalog: &str) -> Result<Context, AdminError> {
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AdminError::bad(format!(
+            "accountId must be 12 digits; got '{account}'"
+        )));
+    }
+    if !CATALOGS.contains(&catalog) {
+        return Err(AdminError::bad(format!(
+            "catalog must be one of [{}]; got '{catalog}'",
+            CATALOGS.join(", ")
+        )));
+    }
+    Ok(Context {
+        account: account.to_string(),
+        catalog: catalog.to_string(),
+        region: state.service.region.clone(),
+        now: time::now(),
+    })
+}
+
+/// The control plane's routes.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/_admin/health", get(health))
+        .route("/_admin/reset", post(reset))
+        .route(
+            "/_admin/accounts/{account}/catalogs/{catalog}/opportunities/{id}/review",
+            post(review),
+        )
+        .route(
+            "/_admin/accounts/{account}/catalogs/{catalog}/aws-opportunities/{id}",
+            get(aws_get)
+                .put(aws_put)
+                .patch(aws_patch)
+                .delete(aws_delete),
+        )
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "storage": state.service.store.kind(),
+            "model": state.service.model.botocore_version,
+        }),
+    )
+}
+
+async fn reset(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body> {
+    answer((|| {
+        let body = parse_body(&body, false)?;
+        let field = |name: &str| -> Result<Option<String>, AdminError> {
+            match body.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(AdminError::bad(format!("{name} must be a string"))),
+            }
+        };
+        let account = field("accountId")?;
+        let catalog = field("catalog")?;
+        if let Some(c) = &catalog
+            && !CATALOGS.contains(&c.as_str())
+        {
+            return Err(AdminError::bad(format!(
+                "catalog must be one of [{}]",
+                CATALOGS.join(", ")
+            )));
+        }
+        state
+            .service
+            .store
+            .transaction(|tx| tx.reset(account.as_deref(), catalog.as_deref()))
+            .map_err(|e| AdminError::from(ServiceError::from(e)))?;
+        Ok(json!({"reset": true, "accountId": account, "catalog": catalog}))
+    })())
+}
+
+async fn review(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog, id)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response<Body> {
+    answer((|| {
+        let ctx = context(&state, &account, &catalog)?;
+        let body = parse_body(&body, true)?;
+        let text = |name: &str| -> Result<Option<&str>, AdminError> {
+            match body.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.as_str())),
+                Some(_) => Err(AdminError::bad(format!("{name} must be a string"))),
+            }
+        };
+        let status =
+            text("ReviewStatus")?.ok_or_else(|| AdminError::bad("ReviewStatus is required"))?;
+        let model = state.service.model;
+        if !model
+            .enum_values("ReviewStatus")
+            .iter()
+            .any(|v| v == status)
+        {
+            return Err(AdminError::bad(format!(
+                "ReviewStatus must be one of [{}]; got '{status}'",
+                model.enum_values("ReviewStatus").join(", ")
+            )));
+        }
+        let comments = text("ReviewComments")?;
+        let reason = text("ReviewStatusReason")?;
+        Ok(opportunity::admin_review(
+            &state.service,
+            &ctx,
+            &id,
+            status,
+            comments,
+            reason,
+        )?)
+    })())
+}
+
+async fn aws_get(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog, id)): Path<(String, String, String)>,
+) -> Response<Body> {
+    answer((|| {
+        let ctx = context(&state, &account, &catalog)?;
+        Ok(aws_summary::admin_get(&state.service, &ctx, &id)?)
+    })())
+}
+
+async fn aws_put(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog, id)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response<Body> {
+    answer((|| {
+        let ctx = context(&state, &account, &catalog)?;
+        let body = parse_body(&body, true)?;
+        let doc = body.as_object().cloned().unwrap_or_default();
+        Ok(aws_summary::admin_write(
+            &state.service,
+            &ctx,
+            &id,
+            AwsSideChange::Put(doc),
+        )?)
+    })())
+}
+
+async fn aws_patch(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog, id)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response<Body> {
+    answer((|| {
+        let ctx = context(&state, &account, &catalog)?;
+        let patch = parse_body(&body, true)?;
+        Ok(aws_summary::admin_write(
+            &state.service,
+            &ctx,
+            &id,
+            AwsSideChange::Patch(patch),
+        )?)
+    })())
+}
+
+async fn aws_delete(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog, id)): Path<(String, String, String)>,
+) -> Response<Body> {
+    answer((|| {
+        let ctx = context(&state, &account, &catalog)?;
+        aws_summary::admin_delete(&state.service, &ctx, &id)?;
+        Ok(json!({"deleted": id}))
+    })())
+}
