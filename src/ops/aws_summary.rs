@@ -229,6 +229,13 @@ pub enum AwsSideChange {
     Patch(Value),
 }
 
+fn no_summary(ctx: &Context, id: &str) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "No AWS opportunity is related to opportunity {id} in catalog {} of account {}.",
+        ctx.catalog, ctx.account
+    ))
+}
+
 /// The rendered summary, or not found.
 pub fn admin_get<S: Store>(
     svc: &Service<S>,
@@ -254,14 +261,14 @@ pub fn admin_write<S: Store>(
             (_, Some(s)) => s,
             (AwsSideChange::Put(_), None) => AwsSummaryRecord {
                 opportunity_id: id.to_string(),
-                last_next_steps: opp.as_ref().and_then(|o| o.text("LifeCycle.NextSteps")).map(str::to_string),
+                last_next_steps: opp
+                    .as_ref()
+                    .and_then(|o| o.text("LifeCycle.NextSteps"))
+                    .map(str::to_string),
                 ..AwsSummaryRecord::default()
             },
             (AwsSideChange::Patch(_), None) => {
-                return Err(ServiceError::NotFound(format!(
-                    "No AWS opportunity is related to opportunity {id} in catalog {} of account {}.",
-                    ctx.catalog, ctx.account
-                )));
+                return Err(no_summary(ctx, id));
             }
         };
         let mut aws = match change {
@@ -298,10 +305,7 @@ pub fn admin_delete<S: Store>(
         if tx.delete_aws_summary(&scope, id)? {
             Ok(())
         } else {
-            Err(ServiceError::NotFound(format!(
-                "No AWS opportunity is related to opportunity {id} in catalog {} of account {}.",
-                ctx.catalog, ctx.account
-            )))
+            Err(no_summary(ctx, id))
         }
     })
 }
