@@ -33,6 +33,8 @@ pub struct Config {
     /// A credentials file turns on signature verification.
     pub credentials: Option<PathBuf>,
     pub max_body_bytes: usize,
+    /// When set, the control plane requires `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -43,6 +45,7 @@ impl Default for Config {
             region: DEFAULT_REGION.to_string(),
             credentials: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            admin_token: None,
         }
     }
 }
@@ -92,6 +95,10 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+    /// Token the control plane (`/_admin`) requires as `Authorization: Bearer TOKEN`.
+    /// Required when listening on a non-loopback address.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
 }
 
 impl From<ServeArgs> for Config {
@@ -106,6 +113,7 @@ impl From<ServeArgs> for Config {
             region: a.region,
             credentials: a.credentials,
             max_body_bytes: a.max_body_bytes,
+            admin_token: a.admin_token,
         }
     }
 }

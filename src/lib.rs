@@ -57,6 +57,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         service: ops::Service::new(store, config.region.clone()),
         auth,
         max_body_bytes: config.max_body_bytes,
+        admin_token: config.admin_token.clone().map(auth::Secret::new),
     };
     http::serve(&config.listen, state)
         .await

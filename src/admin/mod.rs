@@ -7,9 +7,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Response, StatusCode, header};
+use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
 
 use crate::domain::{CATALOGS, time};
 use crate::http::AppState;
@@ -101,8 +103,32 @@ fn context(state: &AppState, account: &str, catalog: &str) -> Result<Context, Ad
     })
 }
 
+/// Refuses control-plane requests without the bearer token, when one is configured.
+async fn require_token(
+    State(state): State<Arc<AppState>>,
+    req: Request<Body>,
+    next: Next,
+) -> Response<Body> {
+    if let Some(token) = &state.admin_token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        let same: bool = sent.as_bytes().ct_eq(token.expose().as_bytes()).into();
+        if !same {
+            return json_response(
+                StatusCode::UNAUTHORIZED,
+                &json!({"error": "the control plane requires Authorization: Bearer <admin token>"}),
+            );
+        }
+    }
+    next.run(req).await
+}
+
 /// The control plane's routes.
-pub fn router() -> Router<Arc<AppState>> {
+pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/_admin/health", get(health))
         .route("/_admin/reset", post(reset))
@@ -117,6 +143,7 @@ pub fn router() -> Router<Arc<AppState>> {
                 .patch(aws_patch)
                 .delete(aws_delete),
         )
+        .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {

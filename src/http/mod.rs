@@ -29,6 +29,8 @@ pub struct AppState {
     pub service: Service<SqliteStore>,
     pub auth: Authenticator,
     pub max_body_bytes: usize,
+    /// The control plane's bearer token, if it requires one.
+    pub admin_token: Option<crate::auth::Secret>,
 }
 
 /// A running server.
@@ -64,8 +66,19 @@ impl RunningServer {
 pub async fn serve(listen: &str, state: AppState) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
+    if !addr.ip().is_loopback() && state.admin_token.is_none() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{addr} is reachable from other machines: set --admin-token so that the control plane \
+                 (/_admin) is not open to them"
+            ),
+        ));
+    }
     let state = Arc::new(state);
-    let app = crate::admin::router().fallback(api).with_state(state);
+    let app = crate::admin::router(state.clone())
+        .fallback(api)
+        .with_state(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

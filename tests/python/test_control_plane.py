@@ -129,3 +129,35 @@ def test_reset_one_account_leaves_the_others(server, fresh_account):
         mine.get_opportunity(Catalog="AWS", Identifier=a)
     assert other.get_opportunity(Catalog="AWS", Identifier=b)["Id"] == b
     assert admin(server, "POST", "/reset", {"catalog": "Prod"})[0] == 400
+
+
+def test_admin_token_guards_the_control_plane_only():
+    from conftest import Server
+    s = Server("--in-memory", "--admin-token", "let-me-in").start()
+    try:
+        assert s.raw(b"", {}, method="GET", path="/_admin/health")[0] == 401
+        assert s.raw(b"", {"Authorization": "Bearer wrong"}, method="GET", path="/_admin/health")[0] == 401
+        status, _, body = s.raw(b"", {"Authorization": "Bearer let-me-in"}, method="GET", path="/_admin/health")
+        assert status == 200 and body["status"] == "ok"
+        assert s.client().list_solutions(Catalog="AWS")["SolutionSummaries"]  # the API is not affected
+    finally:
+        s.stop()
+    assert "let-me-in" not in s.logs()
+
+
+def test_non_loopback_listen_needs_an_admin_token():
+    import subprocess
+    from conftest import BIN, Server
+    p = subprocess.run([BIN, "serve", "--in-memory", "--listen", "0.0.0.0:0"],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode != 0 and "--admin-token" in p.stderr
+    s = Server("--in-memory", env={"PARTNERCENTRAL_LOCAL_ADMIN_TOKEN": "t"})
+    s.args = ["--in-memory"]
+    s.proc = subprocess.Popen([BIN, "serve", "--listen", "0.0.0.0:0", "--in-memory"], stderr=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, text=True, env=s.env)
+    line = s.proc.stderr.readline()
+    try:
+        assert "listening on http://0.0.0.0:" in line, line
+    finally:
+        s.proc.terminate()
+        assert s.proc.wait(timeout=10) == 0
