@@ -35,6 +35,18 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// When set, the control plane requires `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// Enforce the real service's rate quotas.
+    pub quotas: QuotaMode,
+    /// A JSON quota table replacing the built-in one.
+    pub quotas_file: Option<PathBuf>,
+}
+
+/// Whether rate quotas are enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum QuotaMode {
+    #[default]
+    Off,
+    Aws,
 }
 
 impl Default for Config {
@@ -46,6 +58,8 @@ impl Default for Config {
             credentials: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             admin_token: None,
+            quotas: QuotaMode::Off,
+            quotas_file: None,
         }
     }
 }
@@ -99,6 +113,12 @@ pub struct ServeArgs {
     /// Required when listening on a non-loopback address.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// `aws` enforces the real per-account rate quotas (ThrottlingException).
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_QUOTAS", value_enum, default_value_t = QuotaMode::Off)]
+    pub quotas: QuotaMode,
+    /// JSON file replacing the built-in quota table (used with --quotas aws).
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_QUOTAS_FILE")]
+    pub quotas_file: Option<PathBuf>,
 }
 
 impl From<ServeArgs> for Config {
@@ -114,6 +134,8 @@ impl From<ServeArgs> for Config {
             credentials: a.credentials,
             max_body_bytes: a.max_body_bytes,
             admin_token: a.admin_token,
+            quotas: a.quotas,
+            quotas_file: a.quotas_file,
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod http;
 pub mod model;
 pub mod ops;
 pub mod protocol;
+pub mod rules;
 pub mod store;
 
 pub use config::{Config, Storage};
@@ -32,6 +33,8 @@ pub use http::RunningServer;
 pub enum StartError {
     #[error("{0}")]
     Credentials(String),
+    #[error("{0}")]
+    Quotas(String),
     #[error(transparent)]
     Storage(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -53,11 +56,27 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         Storage::DataDir(dir) => store::SqliteStore::open(dir)?,
         Storage::InMemory => store::SqliteStore::in_memory()?,
     };
+    let quotas = match config.quotas {
+        config::QuotaMode::Off => None,
+        config::QuotaMode::Aws => Some(rules::Quotas::new(match &config.quotas_file {
+            None => rules::quotas::QuotaTable::aws(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    StartError::Quotas(format!("cannot read {}: {e}", path.display()))
+                })?;
+                rules::quotas::QuotaTable::parse(&text, model::Model::get()).map_err(|e| {
+                    StartError::Quotas(format!("quota file {}: {e}", path.display()))
+                })?
+            }
+        })),
+    };
     let state = http::AppState {
         service: ops::Service::new(store, config.region.clone()),
         auth,
         max_body_bytes: config.max_body_bytes,
         admin_token: config.admin_token.clone().map(auth::Secret::new),
+        faults: rules::Faults::default(),
+        quotas,
     };
     http::serve(&config.listen, state)
         .await

@@ -17,6 +17,7 @@ use crate::domain::{CATALOGS, time};
 use crate::http::AppState;
 use crate::ops::aws_summary::{self, AwsSideChange};
 use crate::ops::{Context, ServiceError, opportunity};
+use crate::rules::faults::FaultRule;
 use crate::store::Store;
 
 /// A control-plane failure: status and a message naming the problem.
@@ -132,6 +133,12 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/_admin/health", get(health))
         .route("/_admin/reset", post(reset))
+        .route(
+            "/_admin/faults",
+            get(faults_list).post(faults_add).delete(faults_clear),
+        )
+        .route("/_admin/faults/{id}", axum::routing::delete(faults_remove))
+        .route("/_admin/quotas", get(quotas_show))
         .route(
             "/_admin/accounts/{account}/catalogs/{catalog}/opportunities/{id}/review",
             post(review),
@@ -282,4 +289,45 @@ async fn aws_delete(
         aws_summary::admin_delete(&state.service, &ctx, &id)?;
         Ok(json!({"deleted": id}))
     })())
+}
+
+async fn faults_list(State(state): State<Arc<AppState>>) -> Response<Body> {
+    answer(Ok(json!({"faults": state.faults.list()})))
+}
+
+async fn faults_add(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body> {
+    answer((|| {
+        let body = parse_body(&body, true)?;
+        let rule: FaultRule = serde_json::from_value(body)
+            .map_err(|e| AdminError::bad(format!("invalid fault rule: {e}")))?;
+        let rule = state
+            .faults
+            .add(state.service.model, rule)
+            .map_err(AdminError::bad)?;
+        Ok(serde_json::to_value(rule).unwrap_or_default())
+    })())
+}
+
+async fn faults_clear(State(state): State<Arc<AppState>>) -> Response<Body> {
+    answer(Ok(json!({"removed": state.faults.clear(None)})))
+}
+
+async fn faults_remove(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response<Body> {
+    answer(match state.faults.clear(Some(&id)) {
+        0 => Err(AdminError(
+            StatusCode::NOT_FOUND,
+            format!("no fault rule {id}"),
+        )),
+        n => Ok(json!({"removed": n})),
+    })
+}
+
+async fn quotas_show(State(state): State<Arc<AppState>>) -> Response<Body> {
+    answer(Ok(match &state.quotas {
+        Some(q) => json!({"enforced": true, "table": q.table()}),
+        None => json!({"enforced": false, "table": crate::rules::quotas::QuotaTable::aws()}),
+    }))
 }

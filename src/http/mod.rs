@@ -31,6 +31,9 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The control plane's bearer token, if it requires one.
     pub admin_token: Option<crate::auth::Secret>,
+    pub faults: crate::rules::Faults,
+    /// Enforced rate quotas (`--quotas aws`).
+    pub quotas: Option<crate::rules::Quotas>,
 }
 
 /// A running server.
@@ -183,6 +186,18 @@ async fn handle(
         .map(str::to_string);
     outcome.catalog = catalog.clone();
     caller.authorize(&op.name, catalog.as_deref())?;
+
+    if let Some(quotas) = &state.quotas {
+        quotas.check(&op.name, &caller.account_id)?;
+    }
+    if let Some(action) = state.faults.check(op, &caller.account_id) {
+        if let Some(delay) = action.latency {
+            tokio::time::sleep(delay).await;
+        }
+        if let Some(err) = action.error {
+            return Err(err);
+        }
+    }
 
     if let Some(shape) = op.input
         && tracing::enabled!(tracing::Level::TRACE)
