@@ -39,6 +39,8 @@ pub struct Config {
     pub quotas: QuotaMode,
     /// A JSON quota table replacing the built-in one.
     pub quotas_file: Option<PathBuf>,
+    /// Every emitted event is also POSTed here.
+    pub events_webhook: Option<String>,
 }
 
 /// Whether rate quotas are enforced.
@@ -60,6 +62,7 @@ impl Default for Config {
             admin_token: None,
             quotas: QuotaMode::Off,
             quotas_file: None,
+            events_webhook: None,
         }
     }
 }
@@ -119,6 +122,9 @@ pub struct ServeArgs {
     /// JSON file replacing the built-in quota table (used with --quotas aws).
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_QUOTAS_FILE")]
     pub quotas_file: Option<PathBuf>,
+    /// http:// URL that receives every EventBridge event as a JSON POST (with retries).
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_EVENTS_WEBHOOK")]
+    pub events_webhook: Option<String>,
 }
 
 impl From<ServeArgs> for Config {
@@ -136,6 +142,7 @@ impl From<ServeArgs> for Config {
             admin_token: a.admin_token,
             quotas: a.quotas,
             quotas_file: a.quotas_file,
+            events_webhook: a.events_webhook,
         }
     }
 }

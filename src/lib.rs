@@ -35,6 +35,8 @@ pub enum StartError {
     Credentials(String),
     #[error("{0}")]
     Quotas(String),
+    #[error("{0}")]
+    Webhook(String),
     #[error(transparent)]
     Storage(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -70,8 +72,20 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             }
         })),
     };
+    let webhook = config
+        .events_webhook
+        .as_deref()
+        .map(http::webhook::parse_url)
+        .transpose()
+        .map_err(StartError::Webhook)?;
+    let service = ops::Service::new(store, config.region.clone());
+    if let Some(uri) = webhook {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        service.events.subscribe(tx);
+        tokio::spawn(http::webhook::deliver(uri, rx));
+    }
     let state = http::AppState {
-        service: ops::Service::new(store, config.region.clone()),
+        service,
         auth,
         max_body_bytes: config.max_body_bytes,
         admin_token: config.admin_token.clone().map(auth::Secret::new),

@@ -139,6 +139,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         )
         .route("/_admin/faults/{id}", axum::routing::delete(faults_remove))
         .route("/_admin/quotas", get(quotas_show))
+        .route("/_admin/events", get(events_list))
         .route(
             "/_admin/accounts/{account}/catalogs/{catalog}/opportunities/{id}/review",
             post(review),
@@ -190,6 +191,9 @@ async fn reset(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body
             .store
             .transaction(|tx| tx.reset(account.as_deref(), catalog.as_deref()))
             .map_err(|e| AdminError::from(ServiceError::from(e)))?;
+        if account.is_none() && catalog.is_none() {
+            state.service.events.clear();
+        }
         Ok(json!({"reset": true, "accountId": account, "catalog": catalog}))
     })())
 }
@@ -330,4 +334,8 @@ async fn quotas_show(State(state): State<Arc<AppState>>) -> Response<Body> {
         Some(q) => json!({"enforced": true, "table": q.table()}),
         None => json!({"enforced": false, "table": crate::rules::quotas::QuotaTable::aws()}),
     }))
+}
+
+async fn events_list(State(state): State<Arc<AppState>>) -> Response<Body> {
+    answer(Ok(json!({"events": state.service.events.list()})))
 }

@@ -1,6 +1,7 @@
 //! The service's rules, free of HTTP and SQL: timestamps, identifiers and ARNs, page
 //! tokens, and the opportunity lifecycle (who may change what, when).
 
+pub mod events;
 pub mod ids;
 pub mod lifecycle;
 pub mod pagination;

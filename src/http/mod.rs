@@ -3,6 +3,8 @@
 //!
 //! [`api`] is the request path in order: protocol → auth → validation → operation.
 
+pub mod webhook;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;

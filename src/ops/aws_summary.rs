@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::opportunity::not_found;
 use super::{Context, Service, ServiceError, str_at};
-use crate::domain::lifecycle;
+use crate::domain::{events, lifecycle};
 use crate::store::{AwsSummaryRecord, OpportunityRecord, Store};
 
 /// How many next-steps entries the history keeps (the model's list maximum).
@@ -254,7 +254,7 @@ pub fn admin_write<S: Store>(
 ) -> Result<Value, ServiceError> {
     let scope = ctx.scope();
     let now = crate::domain::time::format(ctx.now);
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         let opp = tx.get_opportunity(&scope, id)?;
         let existing = tx.get_aws_summary(&scope, id)?;
         let mut summary = match (&change, existing) {
@@ -290,6 +290,11 @@ pub fn admin_write<S: Store>(
         summary.aws = aws;
         track_next_steps(&mut summary, opp.as_ref(), &now);
         tx.put_aws_summary(&scope, &summary)?;
+        emitted.push(events::opportunity(
+            &ctx.origin(),
+            "Opportunity Updated",
+            id,
+        ));
         Ok(render(ctx, id, opp.as_ref(), &summary))
     })
 }
@@ -301,8 +306,13 @@ pub fn admin_delete<S: Store>(
     id: &str,
 ) -> Result<(), ServiceError> {
     let scope = ctx.scope();
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         if tx.delete_aws_summary(&scope, id)? {
+            emitted.push(events::opportunity(
+                &ctx.origin(),
+                "Opportunity Updated",
+                id,
+            ));
             Ok(())
         } else {
             Err(no_summary(ctx, id))

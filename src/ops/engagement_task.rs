@@ -4,11 +4,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::opportunity::{load, save, submit_record};
+use super::opportunity::{engagement, load, save, submit_record};
 use super::{
     Context, Service, ServiceError, idempotent, matches_filters, offset_page, str_at, strings,
 };
-use crate::domain::{ids, time};
+use crate::domain::{events, ids, time};
 use crate::store::{Store, TaskRecord};
 
 const OPERATION: &str = "StartEngagementFromOpportunityTask";
@@ -20,7 +20,7 @@ pub fn start<S: Store>(
 ) -> Result<Value, ServiceError> {
     let scope = ctx.scope();
     let id = str_at(input, "Identifier").unwrap_or_default();
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         idempotent(tx, &scope, OPERATION, input, |tx| {
             let mut rec = load(tx, ctx, &scope, id)?;
             let task_id = ids::task_id();
@@ -45,10 +45,19 @@ pub fn start<S: Store>(
             );
             match submitted {
                 Ok(()) => {
+                    let engagement_id = ids::engagement_id();
+                    let invitation_id = ids::invitation_id();
+                    if let Some(sub) = rec.submission.as_mut() {
+                        sub.engagement_id = Some(engagement_id.clone());
+                        sub.invitation_id = Some(invitation_id.clone());
+                    }
                     save(tx, &scope, &rec)?;
+                    if let Some(e) = engagement(ctx, &rec) {
+                        emitted.extend(events::submitted(&ctx.origin(), &e));
+                    }
                     doc.insert("TaskStatus".into(), json!("COMPLETE"));
-                    doc.insert("EngagementId".into(), json!(ids::engagement_id()));
-                    doc.insert("EngagementInvitationId".into(), json!(ids::invitation_id()));
+                    doc.insert("EngagementId".into(), json!(engagement_id));
+                    doc.insert("EngagementInvitationId".into(), json!(invitation_id));
                     doc.insert(
                         "ResourceSnapshotJobId".into(),
                         json!(ids::snapshot_job_id()),

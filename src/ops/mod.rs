@@ -9,6 +9,7 @@ mod solution;
 
 use serde_json::{Map, Value};
 
+use crate::domain::events::{self, EventLog};
 use crate::model::validate::{Code, FieldViolation};
 use crate::model::{Model, conform::conform};
 use crate::protocol::{ApiError, ErrorKind, ValidationReason};
@@ -30,6 +31,16 @@ impl Context {
         Scope {
             account: self.account.clone(),
             catalog: self.catalog.clone(),
+        }
+    }
+
+    /// Where and when events of this call happen.
+    pub fn origin(&self) -> events::Origin<'_> {
+        events::Origin {
+            account: &self.account,
+            region: &self.region,
+            catalog: &self.catalog,
+            time: self.now,
         }
     }
 }
@@ -86,6 +97,8 @@ pub struct Service<S: Store> {
     pub store: S,
     pub region: String,
     pub model: &'static Model,
+    /// Events emitted by committed operations.
+    pub events: EventLog,
 }
 
 /// Operations this emulator implements.
@@ -110,7 +123,19 @@ impl<S: Store> Service<S> {
             store,
             region,
             model: Model::get(),
+            events: EventLog::default(),
         }
+    }
+
+    /// Runs `f` in one transaction; the events it queues are published once it committed.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx, &mut Vec<Value>) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        let mut pending = Vec::new();
+        let out = self.store.transaction(|tx| f(tx, &mut pending))?;
+        self.events.publish(pending);
+        Ok(out)
     }
 
     /// Runs operation `name` on a validated `input`; the output is trimmed to its shape.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::{Context, Service, ServiceError, bad_token, idempotent, page_size, str_at, strings};
 use crate::domain::lifecycle::{self, APPROVED, PENDING_SUBMISSION, SUBMITTED};
 use crate::domain::pagination::{self, Position};
-use crate::domain::{SANDBOX, ids, time};
+use crate::domain::{SANDBOX, events, ids, time};
 use crate::model::conform::conform;
 use crate::model::validate::Code;
 use crate::store::{
@@ -153,6 +153,20 @@ pub(crate) fn save(
     Ok(())
 }
 
+/// The engagement a submission created, for the events that name it.
+pub(crate) fn engagement<'a>(
+    ctx: &'a Context,
+    rec: &'a OpportunityRecord,
+) -> Option<events::Engagement<'a>> {
+    let sub = rec.submission.as_ref()?;
+    Some(events::Engagement {
+        engagement_id: sub.engagement_id.as_deref()?,
+        invitation_id: sub.invitation_id.as_deref()?,
+        opportunity_id: &rec.id,
+        company_name: &ctx.account,
+    })
+}
+
 fn touch(rec: &mut OpportunityRecord, ctx: &Context) {
     rec.last_modified_date = time::format(time::next_modified(&rec.last_modified_date, ctx.now));
 }
@@ -163,7 +177,7 @@ pub fn create<S: Store>(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let scope = ctx.scope();
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         idempotent(tx, &scope, "CreateOpportunity", input, |tx| {
         let origin = str_at(input, "Origin").unwrap_or(lifecycle::PARTNER_REFERRAL);
         if origin != lifecycle::PARTNER_REFERRAL && ctx.catalog != SANDBOX {
@@ -198,6 +212,7 @@ pub fn create<S: Store>(
             submission: None,
         };
         tx.put_opportunity(&scope, &rec)?;
+        emitted.push(events::opportunity(&ctx.origin(), "Opportunity Created", &rec.id));
         let mut response = json!({"Id": rec.id, "LastModifiedDate": now});
         if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
             response["PartnerOpportunityIdentifier"] = json!(p);
@@ -226,7 +241,7 @@ pub fn update<S: Store>(
     let scope = ctx.scope();
     let id = str_at(input, "Identifier").unwrap_or_default();
     let sent_lmd = str_at(input, "LastModifiedDate").and_then(time::parse);
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         let mut rec = load(tx, ctx, &scope, id)?;
         if sent_lmd != time::parse(&rec.last_modified_date) {
             return Err(ServiceError::Conflict(format!(
@@ -241,6 +256,7 @@ pub fn update<S: Store>(
         match requested {
             Some(target) if target != current && ctx.catalog == SANDBOX => {
                 review_decision(tx, &scope, &mut rec, &current, input)?;
+                emitted.extend(events::reviewed(&ctx.origin(), &rec.id, target, engagement(ctx, &rec).as_ref()));
             }
             Some(target) if target != current => {
                 return Err(ServiceError::business(
@@ -253,7 +269,10 @@ pub fn update<S: Store>(
                     ),
                 ));
             }
-            _ => partner_update(ctx, &mut rec, &current, input)?,
+            _ => {
+                partner_update(ctx, &mut rec, &current, input)?;
+                emitted.push(events::opportunity(&ctx.origin(), "Opportunity Updated", &rec.id));
+            }
         }
         touch(&mut rec, ctx);
         save(tx, &scope, &rec)?;
@@ -435,7 +454,7 @@ pub fn assign<S: Store>(
     let scope = ctx.scope();
     let id = str_at(input, "Identifier").unwrap_or_default();
     let assignee = input.get("Assignee").cloned().unwrap_or(Value::Null);
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         let mut rec = load(tx, ctx, &scope, id)?;
         let mut team: Vec<Value> = rec
             .doc
@@ -454,6 +473,11 @@ pub fn assign<S: Store>(
         rec.doc.insert("OpportunityTeam".into(), Value::Array(team));
         touch(&mut rec, ctx);
         save(tx, &scope, &rec)?;
+        emitted.push(events::opportunity(
+            &ctx.origin(),
+            "Opportunity Updated",
+            &rec.id,
+        ));
         Ok(json!({}))
     })
 }
@@ -481,7 +505,7 @@ pub fn associate<S: Store>(
             )
         })?;
     }
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         let mut rec = load(tx, ctx, &scope, id)?;
         if add && kind == "Solutions" && !super::solution::exists(tx, &scope, &entity)? {
             return Err(ServiceError::NotFound(format!(
@@ -518,6 +542,11 @@ pub fn associate<S: Store>(
         }
         touch(&mut rec, ctx);
         save(tx, &scope, &rec)?;
+        emitted.push(events::opportunity(
+            &ctx.origin(),
+            "Opportunity Updated",
+            &rec.id,
+        ));
         Ok(json!({}))
     })
 }
@@ -548,6 +577,8 @@ pub(crate) fn submit_record(
         visibility: visibility
             .unwrap_or(lifecycle::DEFAULT_VISIBILITY)
             .to_string(),
+        engagement_id: None,
+        invitation_id: None,
     });
     lifecycle_mut(&mut rec.doc).insert("ReviewStatus".into(), json!(SUBMITTED));
     touch(rec, ctx);
@@ -561,7 +592,7 @@ pub fn submit<S: Store>(
 ) -> Result<Value, ServiceError> {
     let scope = ctx.scope();
     let id = str_at(input, "Identifier").unwrap_or_default();
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         let mut rec = load(tx, ctx, &scope, id)?;
         submit_record(
             ctx,
@@ -570,6 +601,11 @@ pub fn submit<S: Store>(
             str_at(input, "Visibility"),
         )?;
         save(tx, &scope, &rec)?;
+        emitted.push(events::opportunity(
+            &ctx.origin(),
+            "Opportunity Updated",
+            &rec.id,
+        ));
         Ok(json!({}))
     })
 }
@@ -584,13 +620,19 @@ pub fn admin_review<S: Store>(
     reason: Option<&str>,
 ) -> Result<Value, ServiceError> {
     let scope = ctx.scope();
-    svc.store.transaction(|tx| {
+    svc.write(|tx, emitted| {
         let mut rec = load(tx, ctx, &scope, id)?;
         let current = rec
             .text("LifeCycle.ReviewStatus")
             .unwrap_or(PENDING_SUBMISSION)
             .to_string();
         apply_review(tx, &scope, &mut rec, &current, status, comments, reason)?;
+        emitted.extend(events::reviewed(
+            &ctx.origin(),
+            &rec.id,
+            status,
+            engagement(ctx, &rec).as_ref(),
+        ));
         touch(&mut rec, ctx);
         save(tx, &scope, &rec)?;
         Ok(render(ctx, &rec))

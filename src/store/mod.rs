@@ -39,6 +39,11 @@ pub enum StoreError {
 pub struct Submission {
     pub involvement_type: String,
     pub visibility: String,
+    /// The engagement and invitation StartEngagementFromOpportunityTask created.
+    #[serde(default)]
+    pub engagement_id: Option<String>,
+    #[serde(default)]
+    pub invitation_id: Option<String>,
 }
 
 /// A partner opportunity.
