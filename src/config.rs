@@ -41,6 +41,8 @@ pub struct Config {
     pub quotas_file: Option<PathBuf>,
     /// Every emitted event is also POSTed here.
     pub events_webhook: Option<String>,
+    /// A state document loaded at start when the store is empty.
+    pub seed: Option<PathBuf>,
 }
 
 /// Whether rate quotas are enforced.
@@ -63,6 +65,7 @@ impl Default for Config {
             quotas: QuotaMode::Off,
             quotas_file: None,
             events_webhook: None,
+            seed: None,
         }
     }
 }
@@ -125,6 +128,9 @@ pub struct ServeArgs {
     /// http:// URL that receives every EventBridge event as a JSON POST (with retries).
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_EVENTS_WEBHOOK")]
     pub events_webhook: Option<String>,
+    /// State document (as GET /_admin/state returns) loaded when the store is empty.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_SEED")]
+    pub seed: Option<PathBuf>,
 }
 
 impl From<ServeArgs> for Config {
@@ -143,6 +149,7 @@ impl From<ServeArgs> for Config {
             quotas: a.quotas,
             quotas_file: a.quotas_file,
             events_webhook: a.events_webhook,
+            seed: a.seed,
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum StartError {
     Quotas(String),
     #[error("{0}")]
     Webhook(String),
+    #[error("{0}")]
+    Seed(String),
     #[error(transparent)]
     Storage(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {source}")]
@@ -79,6 +81,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .transpose()
         .map_err(StartError::Webhook)?;
     let service = ops::Service::new(store, config.region.clone());
+    if let Some(path) = &config.seed {
+        seed(&service, path)
+            .map_err(|e| StartError::Seed(format!("seed file {}: {e}", path.display())))?;
+    }
     if let Some(uri) = webhook {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         service.events.subscribe(tx);
@@ -98,4 +104,23 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             addr: config.listen.clone(),
             source,
         })
+}
+
+/// Loads a state document into an empty store (a store with records is left alone).
+fn seed(service: &ops::Service<store::SqliteStore>, path: &std::path::Path) -> Result<(), String> {
+    use store::Store;
+    let empty = service
+        .store
+        .transaction(|tx| tx.is_empty())
+        .map_err(|e| e.to_string())?;
+    if !empty {
+        tracing::info!(path = %path.display(), "store is not empty; seed file not loaded");
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let doc: store::StateDocument =
+        serde_json::from_str(&text).map_err(|e| format!("not a state document: {e}"))?;
+    let counts = ops::state::import(service, &doc)?;
+    tracing::info!(path = %path.display(), %counts, "seed loaded");
+    Ok(())
 }

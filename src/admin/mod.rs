@@ -16,8 +16,9 @@ use subtle::ConstantTimeEq;
 use crate::domain::{CATALOGS, time};
 use crate::http::AppState;
 use crate::ops::aws_summary::{self, AwsSideChange};
-use crate::ops::{Context, ServiceError, opportunity};
+use crate::ops::{Context, ServiceError, opportunity, solution, state};
 use crate::rules::faults::FaultRule;
+use crate::store::StateDocument;
 use crate::store::Store;
 
 /// A control-plane failure: status and a message naming the problem.
@@ -140,6 +141,11 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/_admin/faults/{id}", axum::routing::delete(faults_remove))
         .route("/_admin/quotas", get(quotas_show))
         .route("/_admin/events", get(events_list))
+        .route("/_admin/state", get(state_get).put(state_put))
+        .route(
+            "/_admin/accounts/{account}/catalogs/{catalog}/solutions",
+            get(solutions_list).post(solutions_add),
+        )
         .route(
             "/_admin/accounts/{account}/catalogs/{catalog}/opportunities/{id}/review",
             post(review),
@@ -338,4 +344,45 @@ async fn quotas_show(State(state): State<Arc<AppState>>) -> Response<Body> {
 
 async fn events_list(State(state): State<Arc<AppState>>) -> Response<Body> {
     answer(Ok(json!({"events": state.service.events.list()})))
+}
+
+async fn state_get(State(state): State<Arc<AppState>>) -> Response<Body> {
+    answer(
+        state::export(&state.service)
+            .map_err(AdminError::from)
+            .map(|doc| serde_json::to_value(doc).unwrap_or_default()),
+    )
+}
+
+async fn state_put(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body> {
+    answer((|| {
+        let doc: StateDocument = serde_json::from_slice(&body)
+            .map_err(|e| AdminError::bad(format!("not a state document: {e}")))?;
+        let counts = state::import(&state.service, &doc).map_err(AdminError::bad)?;
+        state.service.events.clear();
+        Ok(json!({"imported": counts}))
+    })())
+}
+
+async fn solutions_list(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog)): Path<(String, String)>,
+) -> Response<Body> {
+    answer((|| {
+        let ctx = context(&state, &account, &catalog)?;
+        Ok(solution::admin_list(&state.service, &ctx)?)
+    })())
+}
+
+async fn solutions_add(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog)): Path<(String, String)>,
+    body: Bytes,
+) -> Response<Body> {
+    answer((|| {
+        let ctx = context(&state, &account, &catalog)?;
+        let body = parse_body(&body, true)?;
+        let doc = body.as_object().cloned().unwrap_or_default();
+        Ok(solution::admin_add(&state.service, &ctx, doc)?)
+    })())
 }

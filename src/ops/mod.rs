@@ -5,7 +5,8 @@
 pub mod aws_summary;
 mod engagement_task;
 pub mod opportunity;
-mod solution;
+pub mod solution;
+pub mod state;
 
 use serde_json::{Map, Value};
 

@@ -79,3 +79,50 @@ pub fn list<S: Store>(
     }
     offset_page(input, items, 20, "SolutionSummaries")
 }
+
+/// Adds (or replaces) a solution AWS lists for the account, from the control plane.
+/// `Id` defaults to a new `S-` number, `Status` to `Active`, `CreatedDate` to now.
+pub fn admin_add<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    body: serde_json::Map<String, Value>,
+) -> Result<Value, ServiceError> {
+    let mut doc = body;
+    doc.remove("Catalog");
+    doc.entry("Id").or_insert_with(|| {
+        json!(format!(
+            "S-{}",
+            rand::random_range(1_000_000..10_000_000u32)
+        ))
+    });
+    doc.entry("Status").or_insert_with(|| json!("Active"));
+    doc.entry("CreatedDate")
+        .or_insert_with(|| json!(crate::domain::time::format(ctx.now)));
+    let mut check = doc.clone();
+    check.insert("Catalog".into(), json!(ctx.catalog));
+    if let Some(shape) = svc.model.shape_id("SolutionBase") {
+        crate::model::validate::validate(svc.model, shape, &Value::Object(check)).map_err(|e| {
+            match e {
+                crate::model::validate::InputError::Invalid(v) => ServiceError::Invalid(v),
+                crate::model::validate::InputError::Serialization(m) => {
+                    ServiceError::invalid("", crate::model::validate::Code::InvalidValue, m)
+                }
+            }
+        })?;
+    }
+    let id = str_at(&Value::Object(doc.clone()), "Id")
+        .unwrap_or_default()
+        .to_string();
+    let scope = ctx.scope();
+    let rec = SolutionRecord { id, doc };
+    svc.store
+        .transaction(|tx| tx.put_solution(&scope, &rec).map_err(ServiceError::from))?;
+    let mut out = rec.doc;
+    out.insert("Catalog".into(), json!(ctx.catalog));
+    Ok(Value::Object(out))
+}
+
+/// The account's solutions as ListSolutions shows them.
+pub fn admin_list<S: Store>(svc: &Service<S>, ctx: &Context) -> Result<Value, ServiceError> {
+    list(svc, ctx, &json!({"MaxResults": 100}))
+}

@@ -36,6 +36,7 @@ pub enum StoreError {
 
 /// How the partner submitted an opportunity to AWS.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Submission {
     pub involvement_type: String,
     pub visibility: String,
@@ -48,6 +49,7 @@ pub struct Submission {
 
 /// A partner opportunity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpportunityRecord {
     pub id: String,
     /// The numeric part of the id, which orders opportunities by creation.
@@ -79,6 +81,7 @@ impl OpportunityRecord {
 
 /// The AWS side of an opportunity, behind GetAwsOpportunitySummary.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AwsSummaryRecord {
     pub opportunity_id: String,
     /// Members AWS set, in the response's own names; they win over mirrored values.
@@ -91,6 +94,7 @@ pub struct AwsSummaryRecord {
 
 /// A StartEngagementFromOpportunityTask task, in the task summary's own names.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskRecord {
     pub id: String,
     pub start_time: String,
@@ -99,6 +103,7 @@ pub struct TaskRecord {
 
 /// A solution the account can associate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SolutionRecord {
     pub id: String,
     pub doc: Map<String, Value>,
@@ -106,9 +111,53 @@ pub struct SolutionRecord {
 
 /// The first answer given to an idempotency token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdempotencyRecord {
     pub request_hash: String,
     pub response: Value,
+}
+
+/// The format name written in every state document.
+pub const STATE_FORMAT: &str = "partnercentral-local/state";
+/// The version of the state document this build reads and writes.
+pub const STATE_VERSION: u32 = 1;
+
+/// One idempotency token's first answer, with where it was used.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdempotencyEntry {
+    pub operation: String,
+    pub token: String,
+    pub record: IdempotencyRecord,
+}
+
+/// Everything stored for one account in one catalog.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScopeState {
+    pub account_id: String,
+    pub catalog: String,
+    #[serde(default)]
+    pub opportunities: Vec<OpportunityRecord>,
+    #[serde(default)]
+    pub aws_summaries: Vec<AwsSummaryRecord>,
+    #[serde(default)]
+    pub solutions: Vec<SolutionRecord>,
+    #[serde(default)]
+    pub tasks: Vec<TaskRecord>,
+    #[serde(default)]
+    pub idempotency: Vec<IdempotencyEntry>,
+}
+
+/// The whole store as one document (`GET /_admin/state`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StateDocument {
+    pub format: String,
+    pub version: u32,
+    /// The next opportunity number to hand out (ids are never reused).
+    pub next_opportunity_number: i64,
+    pub scopes: Vec<ScopeState>,
 }
 
 /// What ListOpportunities may sort by.
@@ -185,6 +234,13 @@ pub trait Tx {
     fn put_aws_summary(&mut self, scope: &Scope, rec: &AwsSummaryRecord) -> Result<(), StoreError>;
     /// Removes an AWS summary; whether there was one.
     fn delete_aws_summary(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
+
+    /// Everything stored, as one document.
+    fn export(&self) -> Result<StateDocument, StoreError>;
+    /// Replaces everything stored with `doc` (already validated).
+    fn import(&mut self, doc: &StateDocument) -> Result<(), StoreError>;
+    /// Whether nothing at all is stored.
+    fn is_empty(&self) -> Result<bool, StoreError>;
 
     /// Removes every record, or those of one account and/or catalog. Ids are never reused.
     fn reset(&mut self, account: Option<&str>, catalog: Option<&str>) -> Result<(), StoreError>;

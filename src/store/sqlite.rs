@@ -5,6 +5,7 @@
 //! One connection behind a mutex serialises transactions; `synchronous=NORMAL` in WAL mode
 //! makes a committed transaction survive a crash of the process.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -13,8 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AwsSummaryRecord, IdempotencyRecord, OpportunityQuery, OpportunityRecord, OpportunitySortKey,
-    Scope, SolutionRecord, Store, StoreError, TaskRecord, Tx,
+    AwsSummaryRecord, IdempotencyEntry, IdempotencyRecord, OpportunityQuery, OpportunityRecord,
+    OpportunitySortKey, STATE_FORMAT, STATE_VERSION, Scope, ScopeState, SolutionRecord,
+    StateDocument, Store, StoreError, TaskRecord, Tx,
 };
 
 /// File name of the database inside the data directory.
@@ -320,6 +322,106 @@ impl Tx for SqliteTx<'_> {
             )?
             .execute(params![scope.account, scope.catalog, id])?;
         Ok(n > 0)
+    }
+
+    fn export(&self) -> Result<StateDocument, StoreError> {
+        let mut scopes: BTreeMap<(String, String), ScopeState> = BTreeMap::new();
+        fn scope_of(
+            scopes: &mut BTreeMap<(String, String), ScopeState>,
+            account: String,
+            catalog: String,
+        ) -> &mut ScopeState {
+            scopes
+                .entry((account.clone(), catalog.clone()))
+                .or_insert_with(|| ScopeState {
+                    account_id: account,
+                    catalog,
+                    ..ScopeState::default()
+                })
+        }
+        for table in ["opportunities", "aws_summaries", "solutions", "tasks"] {
+            let mut stmt = self.tx.prepare(&format!(
+                "SELECT account, catalog, doc FROM {table} ORDER BY account, catalog, id"
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let scope = scope_of(&mut scopes, row.get(0)?, row.get(1)?);
+                let doc: String = row.get(2)?;
+                match table {
+                    "opportunities" => scope.opportunities.push(from_json(&doc)?),
+                    "aws_summaries" => scope.aws_summaries.push(from_json(&doc)?),
+                    "solutions" => scope.solutions.push(from_json(&doc)?),
+                    _ => scope.tasks.push(from_json(&doc)?),
+                }
+            }
+        }
+        let mut stmt = self.tx.prepare(
+            "SELECT account, catalog, operation, token, doc FROM idempotency ORDER BY account, catalog, operation, token",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let scope = scope_of(&mut scopes, row.get(0)?, row.get(1)?);
+            let doc: String = row.get(4)?;
+            scope.idempotency.push(IdempotencyEntry {
+                operation: row.get(2)?,
+                token: row.get(3)?,
+                record: from_json(&doc)?,
+            });
+        }
+        let last: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT value FROM counters WHERE name = 'opportunity'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(StateDocument {
+            format: STATE_FORMAT.to_string(),
+            version: STATE_VERSION,
+            next_opportunity_number: last.map_or(FIRST_OPPORTUNITY_NUMBER, |n| n + 1),
+            scopes: scopes.into_values().collect(),
+        })
+    }
+
+    fn import(&mut self, doc: &StateDocument) -> Result<(), StoreError> {
+        self.reset(None, None)?;
+        self.tx.execute(
+            "INSERT OR REPLACE INTO counters (name, value) VALUES ('opportunity', ?1)",
+            params![doc.next_opportunity_number - 1],
+        )?;
+        for s in &doc.scopes {
+            let scope = Scope {
+                account: s.account_id.clone(),
+                catalog: s.catalog.clone(),
+            };
+            for rec in &s.opportunities {
+                self.put_opportunity(&scope, rec)?;
+            }
+            for rec in &s.aws_summaries {
+                self.put_aws_summary(&scope, rec)?;
+            }
+            for rec in &s.solutions {
+                self.put_solution(&scope, rec)?;
+            }
+            for rec in &s.tasks {
+                self.put_task(&scope, rec)?;
+            }
+            for e in &s.idempotency {
+                self.put_idempotency(&scope, &e.operation, &e.token, &e.record)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = self.tx.query_row(
+            "SELECT (SELECT count(*) FROM opportunities) + (SELECT count(*) FROM aws_summaries)
+                  + (SELECT count(*) FROM solutions) + (SELECT count(*) FROM tasks)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n == 0)
     }
 
     fn reset(&mut self, account: Option<&str>, catalog: Option<&str>) -> Result<(), StoreError> {

@@ -1,0 +1,164 @@
+//! The whole state as one versioned document: export, and a checked import that replaces
+//! everything or changes nothing (`GET|PUT /_admin/state`, `--seed`).
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::{Context, Service, ServiceError, aws_summary, opportunity};
+use crate::domain::{CATALOGS, time};
+use crate::model::Model;
+use crate::model::validate::{InputError, validate};
+use crate::store::{STATE_FORMAT, STATE_VERSION, StateDocument, Store};
+
+/// Everything stored.
+pub fn export<S: Store>(svc: &Service<S>) -> Result<StateDocument, ServiceError> {
+    Ok(svc.store.transaction(|tx| tx.export())?)
+}
+
+/// Replaces everything stored with `doc`, after checking all of it.
+pub fn import<S: Store>(svc: &Service<S>, doc: &StateDocument) -> Result<Value, String> {
+    check(svc.model, &svc.region, doc)?;
+    svc.store
+        .transaction(|tx| tx.import(doc))
+        .map_err(|e| format!("storage failure: {e}"))?;
+    let opportunities: usize = doc.scopes.iter().map(|s| s.opportunities.len()).sum();
+    Ok(json!({"scopes": doc.scopes.len(), "opportunities": opportunities}))
+}
+
+fn against(model: &Model, shape: &str, value: &Value, at: &str) -> Result<(), String> {
+    let Some(id) = model.shape_id(shape) else {
+        return Ok(());
+    };
+    match validate(model, id, value) {
+        Ok(()) => Ok(()),
+        Err(InputError::Serialization(m)) => Err(format!("{at}: {m}")),
+        Err(InputError::Invalid(v)) => Err(format!(
+            "{at}: {}",
+            v.iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        )),
+    }
+}
+
+fn in_enum(model: &Model, shape: &str, value: &str, at: &str) -> Result<(), String> {
+    if model.enum_values(shape).iter().any(|v| v == value) {
+        Ok(())
+    } else {
+        Err(format!("{at}: '{value}' is not a {shape} value"))
+    }
+}
+
+/// Checks a state document; the error names where it is wrong.
+pub fn check(model: &Model, region: &str, doc: &StateDocument) -> Result<(), String> {
+    if doc.format != STATE_FORMAT || doc.version != STATE_VERSION {
+        return Err(format!(
+            "format must be '{STATE_FORMAT}' and version {STATE_VERSION}; got '{}' version {}",
+            doc.format, doc.version
+        ));
+    }
+    let mut seen_scopes = HashSet::new();
+    for (i, scope) in doc.scopes.iter().enumerate() {
+        let at = format!("scopes[{i}]");
+        if scope.account_id.len() != 12 || !scope.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{at}.accountId must be 12 digits"));
+        }
+        if !CATALOGS.contains(&scope.catalog.as_str()) {
+            return Err(format!(
+                "{at}.catalog must be one of [{}]",
+                CATALOGS.join(", ")
+            ));
+        }
+        if !seen_scopes.insert((&scope.account_id, &scope.catalog)) {
+            return Err(format!(
+                "{at}: account {} and catalog {} appear twice",
+                scope.account_id, scope.catalog
+            ));
+        }
+        let ctx = Context {
+            account: scope.account_id.clone(),
+            catalog: scope.catalog.clone(),
+            region: region.to_string(),
+            now: time::now(),
+        };
+        let mut ids = HashSet::new();
+        for (j, rec) in scope.opportunities.iter().enumerate() {
+            let at = format!("{at}.opportunities[{j}]");
+            if rec.id != format!("O{}", rec.num) || rec.num < 1 {
+                return Err(format!(
+                    "{at}: id '{}' must be 'O' followed by num {}",
+                    rec.id, rec.num
+                ));
+            }
+            if rec.num >= doc.next_opportunity_number {
+                return Err(format!(
+                    "{at}: num {} must be below nextOpportunityNumber",
+                    rec.num
+                ));
+            }
+            if !ids.insert(rec.id.as_str()) {
+                return Err(format!("{at}: id {} appears twice", rec.id));
+            }
+            for kind in rec.related.keys() {
+                in_enum(model, "RelatedEntityType", kind, &format!("{at}.related"))?;
+            }
+            if let Some(sub) = &rec.submission {
+                in_enum(
+                    model,
+                    "SalesInvolvementType",
+                    &sub.involvement_type,
+                    &format!("{at}.submission"),
+                )?;
+                in_enum(
+                    model,
+                    "Visibility",
+                    &sub.visibility,
+                    &format!("{at}.submission"),
+                )?;
+            }
+            against(
+                model,
+                "GetOpportunityResponse",
+                &opportunity::render(&ctx, rec),
+                &at,
+            )?;
+        }
+        for (j, rec) in scope.aws_summaries.iter().enumerate() {
+            let at = format!("{at}.awsSummaries[{j}]");
+            let rendered = aws_summary::render(&ctx, &rec.opportunity_id, None, rec);
+            against(model, "GetAwsOpportunitySummaryResponse", &rendered, &at)?;
+        }
+        for (j, rec) in scope.solutions.iter().enumerate() {
+            let at = format!("{at}.solutions[{j}]");
+            let mut doc = rec.doc.clone();
+            doc.insert("Catalog".into(), json!(scope.catalog));
+            if doc.get("Id").and_then(Value::as_str) != Some(rec.id.as_str()) {
+                return Err(format!("{at}: doc.Id must equal id '{}'", rec.id));
+            }
+            against(model, "SolutionBase", &Value::Object(doc), &at)?;
+        }
+        for (j, rec) in scope.tasks.iter().enumerate() {
+            let at = format!("{at}.tasks[{j}]");
+            if rec.doc.get("TaskId").and_then(Value::as_str) != Some(rec.id.as_str()) {
+                return Err(format!("{at}: doc.TaskId must equal id '{}'", rec.id));
+            }
+            against(
+                model,
+                "ListEngagementFromOpportunityTaskSummary",
+                &Value::Object(rec.doc.clone()),
+                &at,
+            )?;
+        }
+        for (j, e) in scope.idempotency.iter().enumerate() {
+            if model.operation(&e.operation).is_none() {
+                return Err(format!(
+                    "{at}.idempotency[{j}]: '{}' is not an operation",
+                    e.operation
+                ));
+            }
+        }
+    }
+    Ok(())
+}
