@@ -93,6 +93,81 @@ pub struct Cli {
 pub enum Command {
     /// Run the service.
     Serve(ServeArgs),
+    /// Play AWS's part against a running server (through its control plane).
+    Aws(AwsArgs),
+}
+
+/// `partnercentral-local aws ...`: the control plane's common actions.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// URL of the running server.
+    #[arg(
+        long,
+        env = "PARTNERCENTRAL_LOCAL_ENDPOINT",
+        default_value = "http://127.0.0.1:4570",
+        global = true
+    )]
+    pub endpoint: String,
+    /// The partner account (12 digits).
+    #[arg(
+        long,
+        env = "PARTNERCENTRAL_LOCAL_ACCOUNT",
+        default_value = "123456789012",
+        global = true
+    )]
+    pub account: String,
+    /// `AWS` or `Sandbox`.
+    #[arg(
+        long,
+        env = "PARTNERCENTRAL_LOCAL_CATALOG",
+        default_value = "Sandbox",
+        global = true
+    )]
+    pub catalog: String,
+    /// The control plane's token, if the server requires one.
+    #[arg(
+        long,
+        env = "PARTNERCENTRAL_LOCAL_ADMIN_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_token: Option<String>,
+    #[command(subcommand)]
+    pub action: AwsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AwsAction {
+    /// AWS approves a submitted opportunity.
+    Approve { opportunity: String },
+    /// AWS takes any review decision.
+    Review {
+        opportunity: String,
+        /// `In review`, `Approved`, `Action Required` or `Rejected`.
+        #[arg(long)]
+        status: String,
+        #[arg(long)]
+        comments: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// An AWS seller moves the AWS stage.
+    SetStage { opportunity: String, stage: String },
+    /// AWS adds a member to the opportunity's AWS team.
+    AddTeamMember {
+        opportunity: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        /// e.g. `AWSSalesRep`, `PDM`, `PSM`.
+        #[arg(long)]
+        title: String,
+    },
+    /// Prints the AWS summary.
+    Show { opportunity: String },
 }
 
 #[derive(Debug, Args)]

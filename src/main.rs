@@ -20,7 +20,23 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let Command::Serve(args) = cli.command;
+    let args = match cli.command {
+        Command::Serve(args) => args,
+        Command::Aws(args) => {
+            return runtime.block_on(async move {
+                match partnercentral_local::admin::client::run(&args).await {
+                    Ok(out) => {
+                        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                        std::process::ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("partnercentral-local aws: {e}");
+                        std::process::ExitCode::FAILURE
+                    }
+                }
+            });
+        }
+    };
     runtime.block_on(async move {
         let server = match partnercentral_local::start(args.into()).await {
             Ok(s) => s,

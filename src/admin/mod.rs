@@ -2,6 +2,8 @@
 //! the emulator. It is a second door into the same operations and store as the API, never a
 //! second copy of the rules. Bad input answers `400 {"error": "..."}` and changes nothing.
 
+pub mod client;
+
 use std::sync::Arc;
 
 use axum::Router;

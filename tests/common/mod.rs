@@ -58,3 +58,42 @@ pub fn client(url: &str, access_key: &str, secret: &str) -> pc::Client {
         .build();
     pc::Client::from_conf(conf)
 }
+
+/// One control-plane request over a plain socket; returns status and body.
+pub fn admin(url: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("the server accepts connections");
+    write!(
+        stream,
+        "{method} /_admin{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+/// An SDK client that retries like the SDK's standard mode, with short backoff.
+pub fn retrying_client(url: &str, access_key: &str) -> pc::Client {
+    let conf = pc::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(access_key, "secret", None, None, "test"))
+        .retry_config(
+            pc::config::retry::RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(std::time::Duration::from_millis(10)),
+        )
+        .endpoint_url(url)
+        .build();
+    pc::Client::from_conf(conf)
+}

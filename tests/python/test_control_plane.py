@@ -161,3 +161,29 @@ def test_non_loopback_listen_needs_an_admin_token():
     finally:
         s.proc.terminate()
         assert s.proc.wait(timeout=10) == 0
+
+
+def test_the_aws_subcommand_approves_sets_the_stage_and_adds_a_seller(server, fresh_account):
+    import subprocess
+    from conftest import BIN
+    c = server.client(account=fresh_account)
+    oid = create_submitted(c, catalog="AWS")
+
+    def aws(*args):
+        p = subprocess.run([BIN, "aws", "--endpoint", server.url, "--account", fresh_account,
+                            "--catalog", "AWS", *args], capture_output=True, text=True, timeout=30)
+        return p
+
+    p = aws("show", oid)
+    assert p.returncode != 0 and "404" in p.stderr
+    assert aws("approve", oid).returncode == 0
+    assert aws("set-stage", oid, "Qualified").returncode == 0
+    p = aws("add-team-member", oid, "--email", "sam@amazon.example.com", "--first-name", "Sam",
+            "--last-name", "Seller", "--title", "AWSSalesRep")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["OpportunityTeam"][-1]["FirstName"] == "Sam"
+    s = c.get_aws_opportunity_summary(Catalog="AWS", RelatedOpportunityIdentifier=oid)
+    assert s["LifeCycle"]["Stage"] == "Qualified"
+    assert [m["BusinessTitle"] for m in s["OpportunityTeam"]] == ["PDM", "AWSSalesRep"]
+    p = aws("set-stage", oid, "Winning")
+    assert p.returncode != 0 and "LifeCycle.Stage" in p.stderr
