@@ -16,3 +16,14 @@ def test_readme_worked_example_runs(server, fresh_account):
     assert summary["RelatedOpportunityId"] == scope["oid"]
     assert summary["InvolvementType"] == "Co-Sell"
     assert summary["RelatedEntityIds"]["Solutions"] == ["S-1234567"]
+
+
+def test_readme_control_plane_example_runs(server):
+    text = README.read_text()
+    section = text.split("## Playing AWS's part", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {"pc": server.client(account="111111111111",
+                                 retries={"mode": "legacy", "total_max_attempts": 5}),
+             "ENDPOINT": server.url}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["summary"]["OpportunityTeam"][-1]["FirstName"] == "Sam"
