@@ -196,12 +196,7 @@ async fn reset(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body
         }
         state
             .service
-            .store
-            .transaction(|tx| tx.reset(account.as_deref(), catalog.as_deref()))
-            .map_err(|e| AdminError::from(ServiceError::from(e)))?;
-        if account.is_none() && catalog.is_none() {
-            state.service.events.clear();
-        }
+            .reset(account.as_deref(), catalog.as_deref())?;
         Ok(json!({"reset": true, "accountId": account, "catalog": catalog}))
     })())
 }
@@ -361,7 +356,6 @@ async fn state_put(State(state): State<Arc<AppState>>, body: Bytes) -> Response<
         let doc: StateDocument = serde_json::from_slice(&body)
             .map_err(|e| AdminError::bad(format!("not a state document: {e}")))?;
         let counts = state::import(&state.service, &doc).map_err(AdminError::bad)?;
-        state.service.events.clear();
         Ok(json!({"imported": counts}))
     })())
 }

@@ -26,7 +26,7 @@ pub struct Origin<'a> {
 fn envelope(o: &Origin<'_>, detail_type: &str, resources: Vec<String>, detail: Value) -> Value {
     json!({
         "version": "0",
-        "id": uuid::Uuid::new_v4().to_string(),
+        "id": uuid::Builder::from_random_bytes(rand::random()).into_uuid().to_string(),
         "detail-type": detail_type,
         "source": SOURCE,
         "account": o.account,

@@ -109,10 +109,12 @@ struct Outcome {
 
 async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string();
     let mut outcome = Outcome::default();
     let resp = match handle(&state, req, &mut outcome).await {
-        Ok(body) => protocol::success_response(&request_id, &body),
+        Ok(body) => protocol::success_response(&request_id, body),
         Err(err) => protocol::error_response(&request_id, &err),
     };
     tracing::info!(
@@ -138,7 +140,7 @@ async fn handle(
     state: &AppState,
     req: Request<Body>,
     outcome: &mut Outcome,
-) -> Result<Value, ApiError> {
+) -> Result<axum::body::Bytes, ApiError> {
     let model = state.service.model;
     let (parts, body) = req.into_parts();
     let op = protocol::resolve_operation(model, &parts.method, parts.uri.path(), &parts.headers)?;

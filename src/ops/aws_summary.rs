@@ -5,6 +5,7 @@
 //! what the submission said (involvement type, visibility); AWS-side members stored in the
 //! [`AwsSummaryRecord`] take precedence.
 
+use axum::body::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::opportunity::not_found;
@@ -156,7 +157,7 @@ pub fn get<S: Store>(
 ) -> Result<Value, ServiceError> {
     let scope = ctx.scope();
     let id = str_at(input, "RelatedOpportunityIdentifier").unwrap_or_default();
-    let (opp, summary) = svc.store.transaction(|tx| {
+    let (opp, summary) = svc.store.read(|tx| {
         let opp = tx.get_opportunity(&scope, id)?;
         let summary = tx.get_aws_summary(&scope, id)?;
         Ok::<_, ServiceError>((opp, summary))
@@ -174,6 +175,24 @@ pub fn get<S: Store>(
         )));
     };
     Ok(render(ctx, id, opp.as_ref(), &summary))
+}
+
+/// GetAwsOpportunitySummary through the response cache.
+pub fn get_cached<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Bytes, ServiceError> {
+    let id = str_at(input, "RelatedOpportunityIdentifier").unwrap_or_default();
+    match svc.summaries.get(&ctx.account, &ctx.catalog, id) {
+        Ok(bytes) => Ok(bytes),
+        Err(generation) => {
+            let bytes = svc.finish("GetAwsOpportunitySummary", get(svc, ctx, input)?);
+            svc.summaries
+                .put(&ctx.account, &ctx.catalog, id, generation, bytes.clone());
+            Ok(bytes)
+        }
+    }
 }
 
 /// Validates an AWS-side document against the summary's response shape.

@@ -96,7 +96,7 @@ pub fn list<S: Store>(
     let scope = ctx.scope();
     let tasks = svc
         .store
-        .transaction(|tx| tx.list_tasks(&scope).map_err(ServiceError::from))?;
+        .read(|tx| tx.list_tasks(&scope).map_err(ServiceError::from))?;
     let bare = |values: Vec<String>| -> Vec<String> {
         values.iter().map(|v| ids::id_of(v).to_string()).collect()
     };

@@ -3,11 +3,13 @@
 //! dispatch table. Operations of the model not handled here answer `NotImplemented`.
 
 pub mod aws_summary;
+pub mod cache;
 mod engagement_task;
 pub mod opportunity;
 pub mod solution;
 pub mod state;
 
+use axum::body::Bytes;
 use serde_json::{Map, Value};
 
 use crate::domain::events::{self, EventLog};
@@ -100,6 +102,8 @@ pub struct Service<S: Store> {
     pub model: &'static Model,
     /// Events emitted by committed operations.
     pub events: EventLog,
+    /// Rendered GetAwsOpportunitySummary answers.
+    pub summaries: cache::ResponseCache,
 }
 
 /// Operations this emulator implements.
@@ -125,6 +129,7 @@ impl<S: Store> Service<S> {
             region,
             model: Model::get(),
             events: EventLog::default(),
+            summaries: cache::ResponseCache::default(),
         }
     }
 
@@ -135,12 +140,16 @@ impl<S: Store> Service<S> {
     ) -> Result<T, ServiceError> {
         let mut pending = Vec::new();
         let out = self.store.transaction(|tx| f(tx, &mut pending))?;
+        self.summaries.invalidate(&pending);
         self.events.publish(pending);
         Ok(out)
     }
 
     /// Runs operation `name` on a validated `input`; the output is trimmed to its shape.
-    pub fn call(&self, name: &str, ctx: &Context, input: &Value) -> Result<Value, ServiceError> {
+    pub fn call(&self, name: &str, ctx: &Context, input: &Value) -> Result<Bytes, ServiceError> {
+        if name == "GetAwsOpportunitySummary" {
+            return aws_summary::get_cached(self, ctx, input);
+        }
         let out = match name {
             "CreateOpportunity" => opportunity::create(self, ctx, input),
             "GetOpportunity" => opportunity::get(self, ctx, input),
@@ -158,10 +167,26 @@ impl<S: Store> Service<S> {
                 "The operation {other} of partnercentral-selling is not implemented by partnercentral-local yet."
             ))),
         }?;
-        Ok(match self.model.operation(name).and_then(|op| op.output) {
+        Ok(self.finish(name, out))
+    }
+
+    /// Trims an output to its shape and serializes it.
+    pub(crate) fn finish(&self, name: &str, out: Value) -> Bytes {
+        let value = match self.model.operation(name).and_then(|op| op.output) {
             Some(shape) => conform(self.model, shape, out),
             None => Value::Object(Map::new()),
-        })
+        };
+        Bytes::from(serde_json::to_vec(&value).unwrap_or_else(|_| b"{}".to_vec()))
+    }
+
+    /// Wipes all state, or one account's and/or catalog's.
+    pub fn reset(&self, account: Option<&str>, catalog: Option<&str>) -> Result<(), ServiceError> {
+        self.store.transaction(|tx| tx.reset(account, catalog))?;
+        self.summaries.clear();
+        if account.is_none() && catalog.is_none() {
+            self.events.clear();
+        }
+        Ok(())
     }
 }
 

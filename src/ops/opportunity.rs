@@ -229,7 +229,7 @@ pub fn get<S: Store>(
 ) -> Result<Value, ServiceError> {
     let scope = ctx.scope();
     let id = str_at(input, "Identifier").unwrap_or_default();
-    let rec = svc.store.transaction(|tx| load(tx, ctx, &scope, id))?;
+    let rec = svc.store.read(|tx| load(tx, ctx, &scope, id))?;
     Ok(render(ctx, &rec))
 }
 
@@ -422,9 +422,7 @@ pub fn list<S: Store>(
         after: after.map(|p| (p.value, p.number)),
         limit: limit + 1,
     };
-    let mut records = svc
-        .store
-        .transaction(|tx| tx.list_opportunities(&scope, &query))?;
+    let mut records = svc.store.read(|tx| tx.list_opportunities(&scope, &query))?;
     let more = records.len() > limit;
     records.truncate(limit);
     let summary_shape = svc.model.shape_id("OpportunitySummary");

@@ -45,7 +45,7 @@ pub fn list<S: Store>(
     let scope = ctx.scope();
     let solutions = svc
         .store
-        .transaction(|tx| all(tx, &scope).map_err(ServiceError::from))?;
+        .read(|tx| all(tx, &scope).map_err(ServiceError::from))?;
     let filters = [
         ("Id", strings(input, "Identifier")),
         ("Status", strings(input, "Status")),

@@ -13,7 +13,7 @@ use crate::store::{STATE_FORMAT, STATE_VERSION, StateDocument, Store};
 
 /// Everything stored.
 pub fn export<S: Store>(svc: &Service<S>) -> Result<StateDocument, ServiceError> {
-    Ok(svc.store.transaction(|tx| tx.export())?)
+    Ok(svc.store.read(|tx| tx.export())?)
 }
 
 /// Replaces everything stored with `doc`, after checking all of it.
@@ -22,6 +22,8 @@ pub fn import<S: Store>(svc: &Service<S>, doc: &StateDocument) -> Result<Value, 
     svc.store
         .transaction(|tx| tx.import(doc))
         .map_err(|e| format!("storage failure: {e}"))?;
+    svc.summaries.clear();
+    svc.events.clear();
     let opportunities: usize = doc.scopes.iter().map(|s| s.opportunities.len()).sum();
     Ok(json!({"scopes": doc.scopes.len(), "opportunities": opportunities}))
 }

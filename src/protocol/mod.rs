@@ -118,8 +118,8 @@ pub fn decode_body(bytes: &[u8]) -> Result<Value, ApiError> {
     }
 }
 
-fn base(status: u16, request_id: &str, body: Vec<u8>) -> Response<Body> {
-    let mut resp = Response::new(Body::from(body));
+fn base(status: u16, request_id: &str, body: impl Into<Body>) -> Response<Body> {
+    let mut resp = Response::new(body.into());
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
@@ -129,13 +129,9 @@ fn base(status: u16, request_id: &str, body: Vec<u8>) -> Response<Body> {
     resp
 }
 
-/// A 200 answer carrying `body`.
-pub fn success_response(request_id: &str, body: &Value) -> Response<Body> {
-    base(
-        200,
-        request_id,
-        serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec()),
-    )
+/// A 200 answer carrying `body` (serialized JSON).
+pub fn success_response(request_id: &str, body: axum::body::Bytes) -> Response<Body> {
+    base(200, request_id, body)
 }
 
 /// The one place that writes an error: status, `X-Amzn-Errortype`, and a body with the full

@@ -276,6 +276,14 @@ pub trait Store: Send + Sync + 'static {
         f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
     ) -> Result<T, E>;
 
+    /// Runs `f` over a consistent snapshot, for operations that only read.
+    fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.transaction(|tx| f(tx))
+    }
+
     /// `"sqlite"` or `"memory"`.
     fn kind(&self) -> &'static str;
 }

@@ -71,6 +71,9 @@ impl SqliteStore {
             ))
         })?;
         let conn = Connection::open(dir.join(DB_FILE))?;
+        // One process owns the data directory: holding the lock for the connection's life
+        // spares every transaction the file-lock system calls (and keeps a second server out).
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         Self::init(conn, false)
@@ -103,6 +106,20 @@ impl Store for SqliteStore {
         let mut wrapper = SqliteTx { tx };
         let out = f(&mut wrapper)?;
         wrapper.tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(StoreError::from)?;
+        let wrapper = SqliteTx { tx };
+        let out = f(&wrapper)?;
+        wrapper.tx.finish().map_err(StoreError::from)?;
         Ok(out)
     }
 

@@ -1,0 +1,83 @@
+//! Rendered answers kept ready for the hottest read, GetAwsOpportunitySummary.
+//!
+//! Correctness rests on one invariant the product needs anyway: every committed change to an
+//! opportunity or its AWS side emits an `Opportunity Created/Updated` event naming it
+//! (`Service::write` publishes them). Those events evict the entry; reset and import clear
+//! everything. A generation counter stops a reader that raced a write from caching what it
+//! read before the write.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::body::Bytes;
+use serde_json::Value;
+
+/// Entries kept at most; past that the cache starts over (simple and bounded).
+const CAPACITY: usize = 100_000;
+
+type Key = (String, String, String);
+
+#[derive(Default)]
+struct Inner {
+    generation: u64,
+    entries: HashMap<Key, Bytes>,
+}
+
+/// Serialized responses by (account, catalog, opportunity id).
+#[derive(Default)]
+pub struct ResponseCache {
+    inner: Mutex<Inner>,
+}
+
+impl ResponseCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cached answer, or the generation to pass to [`ResponseCache::put`].
+    pub fn get(&self, account: &str, catalog: &str, id: &str) -> Result<Bytes, u64> {
+        let inner = self.lock();
+        let key = (account.to_string(), catalog.to_string(), id.to_string());
+        inner.entries.get(&key).cloned().ok_or(inner.generation)
+    }
+
+    /// Keeps an answer computed when the cache was at `generation`, unless a write came since.
+    pub fn put(&self, account: &str, catalog: &str, id: &str, generation: u64, bytes: Bytes) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return;
+        }
+        if inner.entries.len() >= CAPACITY {
+            inner.entries.clear();
+        }
+        inner.entries.insert(
+            (account.to_string(), catalog.to_string(), id.to_string()),
+            bytes,
+        );
+    }
+
+    /// Evicts what committed events say changed.
+    pub fn invalidate(&self, events: &[Value]) {
+        let mut inner = self.lock();
+        let mut changed = false;
+        for e in events {
+            let account = e["account"].as_str().unwrap_or_default();
+            let catalog = e["detail"]["catalog"].as_str().unwrap_or_default();
+            if let Some(id) = e["detail"]["opportunity"]["identifier"].as_str() {
+                inner
+                    .entries
+                    .remove(&(account.to_string(), catalog.to_string(), id.to_string()));
+                changed = true;
+            }
+        }
+        if changed {
+            inner.generation += 1;
+        }
+    }
+
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.entries.clear();
+        inner.generation += 1;
+    }
+}
