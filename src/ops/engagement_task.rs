@@ -51,7 +51,7 @@ pub fn start<S: Store>(
                         sub.engagement_id = Some(engagement_id.clone());
                         sub.invitation_id = Some(invitation_id.clone());
                     }
-                    save(tx, &scope, &rec)?;
+                    save(tx, ctx, &scope, &rec)?;
                     if let Some(e) = engagement(ctx, &rec) {
                         emitted.extend(events::submitted(&ctx.origin(), &e));
                     }

@@ -147,14 +147,15 @@ impl<S: Store> Service<S> {
 
     /// Runs operation `name` on a validated `input`; the output is trimmed to its shape.
     pub fn call(&self, name: &str, ctx: &Context, input: &Value) -> Result<Bytes, ServiceError> {
-        if name == "GetAwsOpportunitySummary" {
-            return aws_summary::get_cached(self, ctx, input);
+        match name {
+            "GetAwsOpportunitySummary" => return aws_summary::get_cached(self, ctx, input),
+            "ListOpportunities" => return opportunity::list(self, ctx, input),
+            _ => {}
         }
         let out = match name {
             "CreateOpportunity" => opportunity::create(self, ctx, input),
             "GetOpportunity" => opportunity::get(self, ctx, input),
             "UpdateOpportunity" => opportunity::update(self, ctx, input),
-            "ListOpportunities" => opportunity::list(self, ctx, input),
             "AssignOpportunity" => opportunity::assign(self, ctx, input),
             "AssociateOpportunity" => opportunity::associate(self, ctx, input, true),
             "DisassociateOpportunity" => opportunity::associate(self, ctx, input, false),

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::{Context, Service, ServiceError, bad_token, idempotent, page_size, str_at, strings};
@@ -138,13 +139,24 @@ pub(crate) fn render(ctx: &Context, rec: &OpportunityRecord) -> Value {
     Value::Object(out)
 }
 
+/// The ListOpportunities entry of a record, rendered once when it is written.
+pub(crate) fn listing(ctx: &Context, rec: &OpportunityRecord) -> String {
+    let model = crate::model::Model::get();
+    let value = match model.shape_id("OpportunitySummary") {
+        Some(shape) => conform(model, shape, render(ctx, rec)),
+        None => render(ctx, rec),
+    };
+    value.to_string()
+}
+
 /// Stores an opportunity after a change, keeping its AWS summary's next-steps history.
 pub(crate) fn save(
     tx: &mut dyn Tx,
+    ctx: &Context,
     scope: &Scope,
     rec: &OpportunityRecord,
 ) -> Result<(), ServiceError> {
-    tx.put_opportunity(scope, rec)?;
+    tx.put_opportunity(scope, rec, &listing(ctx, rec))?;
     if let Some(mut summary) = tx.get_aws_summary(scope, &rec.id)?
         && aws_summary::track_next_steps(&mut summary, Some(rec), &rec.last_modified_date)
     {
@@ -211,7 +223,7 @@ pub fn create<S: Store>(
             related: BTreeMap::new(),
             submission: None,
         };
-        tx.put_opportunity(&scope, &rec)?;
+        tx.put_opportunity(&scope, &rec, &listing(ctx, &rec))?;
         emitted.push(events::opportunity(&ctx.origin(), "Opportunity Created", &rec.id));
         let mut response = json!({"Id": rec.id, "LastModifiedDate": now});
         if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
@@ -275,7 +287,7 @@ pub fn update<S: Store>(
             }
         }
         touch(&mut rec, ctx);
-        save(tx, &scope, &rec)?;
+        save(tx, ctx, &scope, &rec)?;
         Ok(json!({"Id": rec.id, "LastModifiedDate": rec.last_modified_date}))
     })
 }
@@ -390,11 +402,12 @@ fn sort_key(name: &str) -> OpportunitySortKey {
     }
 }
 
+/// ListOpportunities; answers serialized JSON, built from the stored entries.
 pub fn list<S: Store>(
     svc: &Service<S>,
     ctx: &Context,
     input: &Value,
-) -> Result<Value, ServiceError> {
+) -> Result<Bytes, ServiceError> {
     let scope = ctx.scope();
     let fp = pagination::fingerprint(input);
     let after = match str_at(input, "NextToken") {
@@ -422,26 +435,30 @@ pub fn list<S: Store>(
         after: after.map(|p| (p.value, p.number)),
         limit: limit + 1,
     };
-    let mut records = svc.store.read(|tx| tx.list_opportunities(&scope, &query))?;
-    let more = records.len() > limit;
-    records.truncate(limit);
-    let summary_shape = svc.model.shape_id("OpportunitySummary");
-    let summaries: Vec<Value> = records
-        .iter()
-        .map(|r| match summary_shape {
-            Some(shape) => conform(svc.model, shape, render(ctx, r)),
-            None => render(ctx, r),
-        })
-        .collect();
-    let mut out = json!({"OpportunitySummaries": summaries});
-    if more && let Some(last) = records.last() {
+    let mut listed = svc.store.read(|tx| tx.list_opportunities(&scope, &query))?;
+    let more = listed.len() > limit;
+    listed.truncate(limit);
+    // The entries were rendered and trimmed to OpportunitySummary when written: join them as is.
+    let mut out =
+        String::with_capacity(listed.iter().map(|l| l.listing.len() + 1).sum::<usize>() + 64);
+    out.push_str("{\"OpportunitySummaries\":[");
+    for (i, l) in listed.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&l.listing);
+    }
+    out.push(']');
+    if more && let Some(last) = listed.last() {
         let position = Position {
-            value: OpportunityQuery::sort_value(sort, last),
+            value: last.sort_value.clone(),
             number: last.num,
         };
-        out["NextToken"] = json!(pagination::encode(&fp, position));
+        out.push_str(",\"NextToken\":");
+        out.push_str(&json!(pagination::encode(&fp, position)).to_string());
     }
-    Ok(out)
+    out.push('}');
+    Ok(Bytes::from(out))
 }
 
 pub fn assign<S: Store>(
@@ -470,7 +487,7 @@ pub fn assign<S: Store>(
         team.truncate(10);
         rec.doc.insert("OpportunityTeam".into(), Value::Array(team));
         touch(&mut rec, ctx);
-        save(tx, &scope, &rec)?;
+        save(tx, ctx, &scope, &rec)?;
         emitted.push(events::opportunity(
             &ctx.origin(),
             "Opportunity Updated",
@@ -539,7 +556,7 @@ pub fn associate<S: Store>(
             rec.related.remove(&kind);
         }
         touch(&mut rec, ctx);
-        save(tx, &scope, &rec)?;
+        save(tx, ctx, &scope, &rec)?;
         emitted.push(events::opportunity(
             &ctx.origin(),
             "Opportunity Updated",
@@ -598,7 +615,7 @@ pub fn submit<S: Store>(
             str_at(input, "InvolvementType").unwrap_or_default(),
             str_at(input, "Visibility"),
         )?;
-        save(tx, &scope, &rec)?;
+        save(tx, ctx, &scope, &rec)?;
         emitted.push(events::opportunity(
             &ctx.origin(),
             "Opportunity Updated",
@@ -632,7 +649,7 @@ pub fn admin_review<S: Store>(
             engagement(ctx, &rec).as_ref(),
         ));
         touch(&mut rec, ctx);
-        save(tx, &scope, &rec)?;
+        save(tx, ctx, &scope, &rec)?;
         Ok(render(ctx, &rec))
     })
 }

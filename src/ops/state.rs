@@ -19,8 +19,17 @@ pub fn export<S: Store>(svc: &Service<S>) -> Result<StateDocument, ServiceError>
 /// Replaces everything stored with `doc`, after checking all of it.
 pub fn import<S: Store>(svc: &Service<S>, doc: &StateDocument) -> Result<Value, String> {
     check(svc.model, &svc.region, doc)?;
+    let listing = |scope: &crate::store::Scope, rec: &crate::store::OpportunityRecord| {
+        let ctx = Context {
+            account: scope.account.clone(),
+            catalog: scope.catalog.clone(),
+            region: svc.region.clone(),
+            now: time::now(),
+        };
+        opportunity::listing(&ctx, rec)
+    };
     svc.store
-        .transaction(|tx| tx.import(doc))
+        .transaction(|tx| tx.import(doc, &listing))
         .map_err(|e| format!("storage failure: {e}"))?;
     svc.summaries.clear();
     svc.events.clear();

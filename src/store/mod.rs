@@ -160,6 +160,16 @@ pub struct StateDocument {
     pub scopes: Vec<ScopeState>,
 }
 
+/// One entry of a ListOpportunities page, as stored when the opportunity was written.
+#[derive(Debug, Clone)]
+pub struct ListedOpportunity {
+    pub num: i64,
+    /// The value the query sorted by (what a page token remembers).
+    pub sort_value: String,
+    /// The rendered `OpportunitySummary` JSON.
+    pub listing: String,
+}
+
 /// What ListOpportunities may sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpportunitySortKey {
@@ -190,25 +200,6 @@ pub struct OpportunityQuery {
     pub limit: usize,
 }
 
-impl OpportunityQuery {
-    /// The value a record sorts by under `sort` (what a page token remembers).
-    pub fn sort_value(sort: OpportunitySortKey, rec: &OpportunityRecord) -> String {
-        match sort {
-            OpportunitySortKey::LastModifiedDate => rec.last_modified_date.clone(),
-            OpportunitySortKey::CreatedDate => rec.created_date.clone(),
-            OpportunitySortKey::Identifier => String::new(),
-            OpportunitySortKey::CustomerCompanyName => rec
-                .text("Customer.Account.CompanyName")
-                .unwrap_or("")
-                .to_string(),
-            OpportunitySortKey::TargetCloseDate => rec
-                .text("LifeCycle.TargetCloseDate")
-                .unwrap_or("")
-                .to_string(),
-        }
-    }
-}
-
 /// One atomic unit of reads and writes.
 pub trait Tx {
     /// A new opportunity number, never handed out before (across accounts and restarts).
@@ -218,13 +209,18 @@ pub trait Tx {
         scope: &Scope,
         id: &str,
     ) -> Result<Option<OpportunityRecord>, StoreError>;
-    fn put_opportunity(&mut self, scope: &Scope, rec: &OpportunityRecord)
-    -> Result<(), StoreError>;
+    /// Stores an opportunity with its `listing`: the ListOpportunities entry, rendered.
+    fn put_opportunity(
+        &mut self,
+        scope: &Scope,
+        rec: &OpportunityRecord,
+        listing: &str,
+    ) -> Result<(), StoreError>;
     fn list_opportunities(
         &self,
         scope: &Scope,
         query: &OpportunityQuery,
-    ) -> Result<Vec<OpportunityRecord>, StoreError>;
+    ) -> Result<Vec<ListedOpportunity>, StoreError>;
 
     fn get_aws_summary(
         &self,
@@ -238,7 +234,11 @@ pub trait Tx {
     /// Everything stored, as one document.
     fn export(&self) -> Result<StateDocument, StoreError>;
     /// Replaces everything stored with `doc` (already validated).
-    fn import(&mut self, doc: &StateDocument) -> Result<(), StoreError>;
+    fn import(
+        &mut self,
+        doc: &StateDocument,
+        listing: &dyn Fn(&Scope, &OpportunityRecord) -> String,
+    ) -> Result<(), StoreError>;
     /// Whether nothing at all is stored.
     fn is_empty(&self) -> Result<bool, StoreError>;
 

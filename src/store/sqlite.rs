@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AwsSummaryRecord, IdempotencyEntry, IdempotencyRecord, OpportunityQuery, OpportunityRecord,
-    OpportunitySortKey, STATE_FORMAT, STATE_VERSION, Scope, ScopeState, SolutionRecord,
-    StateDocument, Store, StoreError, TaskRecord, Tx,
+    AwsSummaryRecord, IdempotencyEntry, IdempotencyRecord, ListedOpportunity, OpportunityQuery,
+    OpportunityRecord, OpportunitySortKey, STATE_FORMAT, STATE_VERSION, Scope, ScopeState,
+    SolutionRecord, StateDocument, Store, StoreError, TaskRecord, Tx,
 };
 
 /// File name of the database inside the data directory.
@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS opportunities (
     account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, num INTEGER NOT NULL,
     created TEXT NOT NULL, last_modified TEXT NOT NULL, stage TEXT NOT NULL,
     review_status TEXT NOT NULL, company_name TEXT NOT NULL, target_close_date TEXT NOT NULL,
-    doc TEXT NOT NULL,
+    doc TEXT NOT NULL, listing TEXT NOT NULL,
     PRIMARY KEY (account, catalog, id)
 );
 CREATE INDEX IF NOT EXISTS opportunities_by_modified
@@ -87,6 +87,16 @@ impl SqliteStore {
     fn init(conn: Connection, in_memory: bool) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        let has_listing: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('opportunities') WHERE name = 'listing'")?
+            .exists([])?;
+        if !has_listing {
+            return Err(StoreError::Open(
+                "the data directory was written by an older partnercentral-local; export its state with \
+                 that version (GET /_admin/state) and import it here, or start from an empty directory"
+                    .to_string(),
+            ));
+        }
         Ok(Self {
             conn: Mutex::new(conn),
             in_memory,
@@ -227,13 +237,14 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         scope: &Scope,
         rec: &OpportunityRecord,
+        listing: &str,
     ) -> Result<(), StoreError> {
         let text = |p: &str| rec.text(p).unwrap_or("").to_string();
         self.tx
             .prepare_cached(
                 "INSERT OR REPLACE INTO opportunities (account, catalog, id, num, created, last_modified,
-                 stage, review_status, company_name, target_close_date, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 stage, review_status, company_name, target_close_date, doc, listing)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 scope.account,
@@ -247,6 +258,7 @@ impl Tx for SqliteTx<'_> {
                 text("Customer.Account.CompanyName"),
                 text("LifeCycle.TargetCloseDate"),
                 to_json(rec)?,
+                listing,
             ])?;
         Ok(())
     }
@@ -255,9 +267,11 @@ impl Tx for SqliteTx<'_> {
         &self,
         scope: &Scope,
         q: &OpportunityQuery,
-    ) -> Result<Vec<OpportunityRecord>, StoreError> {
-        let mut sql =
-            String::from("SELECT doc FROM opportunities WHERE account = ? AND catalog = ?");
+    ) -> Result<Vec<ListedOpportunity>, StoreError> {
+        let column = sort_column(q.sort);
+        let mut sql = format!(
+            "SELECT num, CAST({column} AS TEXT), listing FROM opportunities WHERE account = ? AND catalog = ?"
+        );
         let mut args: Vec<rusqlite::types::Value> =
             vec![scope.account.clone().into(), scope.catalog.clone().into()];
         let mut any_of = |column: &str, values: &[String], sql: &mut String| {
@@ -294,7 +308,7 @@ impl Tx for SqliteTx<'_> {
         if q.target_close_after.is_some() || q.target_close_before.is_some() {
             sql.push_str(" AND target_close_date <> ''");
         }
-        let column = sort_column(q.sort);
+
         let (cmp, dir) = if q.descending {
             ("<", "DESC")
         } else {
@@ -316,7 +330,18 @@ impl Tx for SqliteTx<'_> {
         }
         args.push((q.limit as i64).into());
         let mut stmt = self.tx.prepare_cached(&sql)?;
-        collect_docs(stmt.query_map(rusqlite::params_from_iter(args), doc_column)?)
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok(ListedOpportunity {
+                num: r.get(0)?,
+                sort_value: if q.sort == OpportunitySortKey::Identifier {
+                    String::new()
+                } else {
+                    r.get(1)?
+                },
+                listing: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     fn get_aws_summary(
@@ -401,7 +426,11 @@ impl Tx for SqliteTx<'_> {
         })
     }
 
-    fn import(&mut self, doc: &StateDocument) -> Result<(), StoreError> {
+    fn import(
+        &mut self,
+        doc: &StateDocument,
+        listing: &dyn Fn(&Scope, &OpportunityRecord) -> String,
+    ) -> Result<(), StoreError> {
         self.reset(None, None)?;
         self.tx.execute(
             "INSERT OR REPLACE INTO counters (name, value) VALUES ('opportunity', ?1)",
@@ -413,7 +442,7 @@ impl Tx for SqliteTx<'_> {
                 catalog: s.catalog.clone(),
             };
             for rec in &s.opportunities {
-                self.put_opportunity(&scope, rec)?;
+                self.put_opportunity(&scope, rec, &listing(&scope, rec))?;
             }
             for rec in &s.aws_summaries {
                 self.put_aws_summary(&scope, rec)?;
