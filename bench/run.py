@@ -250,7 +250,7 @@ class Bench:
             ceiling.stop()
         med = lambda runs, k: statistics.median(r[k] for r in runs)
         row = {"scenario": name, "conns": conns, "rps": med(a, "rps"), "p50": med(a, "p50"), "p99": med(a, "p99"),
-               "ceiling": med(b, "rps"), "ratio": med(a, "rps") / med(b, "rps"),
+               "ceiling": med(b, "rps"), "ratio": med(a, "rps") / med(b, "rps"), "ceiling_p99": med(b, "p99"),
                "errors": sum(r["errors"] for r in a), "target": target_ratio}
         self.rows.append(row)
         print(f"  {name} c={conns}: {row['rps']:.0f} req/s (ceiling {row['ceiling']:.0f}, "
@@ -367,20 +367,44 @@ def report(args, bench, small32, large32, cold, seeded, generated):
         f"Run of {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({cpu}), "
         f"wrk {args.seconds}s per run, {args.rounds} alternating rounds (server, ceiling), medians shown.",
         "",
-        "| scenario | conns | req/s | p50 ms | p99 ms | ceiling req/s | ratio | target | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | conns | req/s | p50 ms | p99 ms | ceiling req/s | ceiling p99 ms | ratio | target | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in bench.rows:
         target = f"≥ {r['target']}×" if r["target"] else ""
         lines.append(f"| {r['scenario']} | {r['conns']} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-                     f"{r['ceiling']:,.0f} | {r['ratio']:.2f} | {target} | {r['errors']} |")
+                     f"{r['ceiling']:,.0f} | {r['ceiling_p99']:.2f} | {r['ratio']:.2f} | {target} | {r['errors']} |")
     flat = large32["rps"] / small32["rps"]
+    by_name = {(r["scenario"], r["conns"]): r for r in bench.rows}
+    signed32 = by_name.get(("… with SigV4 verification", 32), {})
+    create = next((r for r in bench.rows if r["scenario"].startswith("CreateOpportunity")), {})
+    listing = next((r for r in bench.rows if r["scenario"].startswith("ListOpportunities")), {})
+    steady_rss = max(mb for label, mb in bench.rss if not label.startswith("peak"))
+    worst_p99 = max(r["p99"] for r in (small32, large32))
+    ceiling_p99 = max(r["ceiling_p99"] for r in (small32, large32))
+    checks = [
+        ("GetAwsOpportunitySummary ≥ 0.7× the ceiling at 32 conns", f"{small32['ratio']:.2f}×",
+         small32["ratio"] >= 0.7),
+        ("… with SigV4 verification ≥ 0.5×", f"{signed32.get('ratio', 0):.2f}×", signed32.get("ratio", 0) >= 0.5),
+        ("p99 ≤ 1 ms at 32 conns", f"{worst_p99:.2f} ms (ceiling's own p99: {ceiling_p99:.2f} ms)",
+         worst_p99 <= 1.0),
+        (f"{args.large:,} stored within 10 % of {args.small:,}", f"{flat:.2f}×", flat >= 0.9),
+        ("CreateOpportunity ≥ 5,000/s durable", f"{create.get('rps', 0):,.0f}/s", create.get("rps", 0) >= 5000),
+        (f"ListOpportunities page of 100 p99 ≤ 10 ms at {args.large:,}", f"{listing.get('p99', 0):.2f} ms",
+         listing.get("p99", 99) <= 10),
+        (f"cold start < 100 ms at {args.large:,}", f"{cold * 1000:.0f} ms", cold < 0.1),
+        (f"RSS < 64 MB (idle and after every scenario)", f"{steady_rss:.1f} MB", steady_rss < 64),
+    ]
     lines += [
         "",
         f"- Throughput at {args.large:,} stored vs {args.small:,} stored (32 conns): {flat:.2f}× (target ≥ 0.90×).",
         f"- Cold start to the ready line with {args.large:,} stored: {cold * 1000:.0f} ms (target < 100 ms).",
         f"- Seeding {args.large:,} opportunities through `--seed`: {seeded:.1f} s to ready "
         f"(document generated in {generated:.1f} s).",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        *[f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in checks],
         "",
         "| RSS | MB |",
         "|---|---|",
