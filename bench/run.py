@@ -243,6 +243,9 @@ class Bench:
         lua_script(ceiling_script, operation, bodies, port=ceiling.port, signed=signed, unique_token=unique_token)
         a, b = [], []
         try:
+            # Warm both sides (caches, page cache, connections) before measuring.
+            wrk(server.url, script, conns, 1)
+            wrk(ceiling.url, ceiling_script, conns, 1)
             for _ in range(self.args.rounds):
                 a.append(wrk(server.url, script, conns, self.args.seconds))
                 b.append(wrk(ceiling.url, ceiling_script, conns, self.args.seconds))
@@ -374,7 +377,10 @@ def report(args, bench, small32, large32, cold, seeded, generated):
         target = f"≥ {r['target']}×" if r["target"] else ""
         lines.append(f"| {r['scenario']} | {r['conns']} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
                      f"{r['ceiling']:,.0f} | {r['ceiling_p99']:.2f} | {r['ratio']:.2f} | {target} | {r['errors']} |")
-    flat = large32["rps"] / small32["rps"]
+    # Compared through their ratios to the ceiling measured alongside, so that the machine's
+    # drift between the two scenarios (minutes apart) does not count as the store's size.
+    flat = large32["ratio"] / small32["ratio"]
+    raw_flat = large32["rps"] / small32["rps"]
     by_name = {(r["scenario"], r["conns"]): r for r in bench.rows}
     signed32 = by_name.get(("… with SigV4 verification", 32), {})
     create = next((r for r in bench.rows if r["scenario"].startswith("CreateOpportunity")), {})
@@ -397,7 +403,8 @@ def report(args, bench, small32, large32, cold, seeded, generated):
     ]
     lines += [
         "",
-        f"- Throughput at {args.large:,} stored vs {args.small:,} stored (32 conns): {flat:.2f}× (target ≥ 0.90×).",
+        f"- Throughput at {args.large:,} stored vs {args.small:,} stored (32 conns): {flat:.2f}× as ratios to "
+        f"the ceiling ({raw_flat:.2f}× in raw req/s; target ≥ 0.90×).",
         f"- Cold start to the ready line with {args.large:,} stored: {cold * 1000:.0f} ms (target < 100 ms).",
         f"- Seeding {args.large:,} opportunities through `--seed`: {seeded:.1f} s to ready "
         f"(document generated in {generated:.1f} s).",
