@@ -11,6 +11,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4570";
 pub const DEFAULT_DATA_DIR: &str = ".partnercentral-local";
 /// Default region used in ARNs.
 pub const DEFAULT_REGION: &str = "us-east-1";
+/// Default number of connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default time to send a request's headers.
+pub const DEFAULT_HEADER_TIMEOUT_MS: u64 = 10_000;
+/// Default time to send a request's body.
+pub const DEFAULT_BODY_TIMEOUT_MS: u64 = 30_000;
 /// Default limit of a request body: 6 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
@@ -43,6 +49,12 @@ pub struct Config {
     pub events_webhook: Option<String>,
     /// A state document loaded at start when the store is empty.
     pub seed: Option<PathBuf>,
+    /// Connections served at once; more are closed at once.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers.
+    pub header_timeout: std::time::Duration,
+    /// Time a client has to send a request's body.
+    pub body_timeout: std::time::Duration,
 }
 
 /// Whether rate quotas are enforced.
@@ -66,6 +78,9 @@ impl Default for Config {
             quotas_file: None,
             events_webhook: None,
             seed: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: std::time::Duration::from_millis(DEFAULT_HEADER_TIMEOUT_MS),
+            body_timeout: std::time::Duration::from_millis(DEFAULT_BODY_TIMEOUT_MS),
         }
     }
 }
@@ -206,6 +221,15 @@ pub struct ServeArgs {
     /// State document (as GET /_admin/state returns) loaded when the store is empty.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_SEED")]
     pub seed: Option<PathBuf>,
+    /// Connections served at once; further ones are closed immediately.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Milliseconds a client has to send a request's headers before the connection is closed.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_HEADER_TIMEOUT_MS", default_value_t = DEFAULT_HEADER_TIMEOUT_MS)]
+    pub header_timeout_ms: u64,
+    /// Milliseconds a client has to send a request's body (408 after that).
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_BODY_TIMEOUT_MS", default_value_t = DEFAULT_BODY_TIMEOUT_MS)]
+    pub body_timeout_ms: u64,
 }
 
 impl From<ServeArgs> for Config {
@@ -225,6 +249,9 @@ impl From<ServeArgs> for Config {
             quotas_file: a.quotas_file,
             events_webhook: a.events_webhook,
             seed: a.seed,
+            max_connections: a.max_connections.max(1),
+            header_timeout: std::time::Duration::from_millis(a.header_timeout_ms.max(1)),
+            body_timeout: std::time::Duration::from_millis(a.body_timeout_ms.max(1)),
         }
     }
 }

@@ -97,8 +97,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         admin_token: config.admin_token.clone().map(auth::Secret::new),
         faults: rules::Faults::default(),
         quotas,
+        body_timeout: config.body_timeout,
     };
-    http::serve(&config.listen, state)
+    let limits = http::ConnectionLimits {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+    };
+    http::serve(&config.listen, state, limits)
         .await
         .map_err(|source| StartError::Listen {
             addr: config.listen.clone(),

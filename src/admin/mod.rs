@@ -90,13 +90,15 @@ fn parse_body(bytes: &Bytes, required: bool) -> Result<Value, AdminError> {
 fn context(state: &AppState, account: &str, catalog: &str) -> Result<Context, AdminError> {
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AdminError::bad(format!(
-            "accountId must be 12 digits; got '{account}'"
+            "accountId must be 12 digits; got {}",
+            crate::model::validate::quote(account)
         )));
     }
     if !CATALOGS.contains(&catalog) {
         return Err(AdminError::bad(format!(
-            "catalog must be one of [{}]; got '{catalog}'",
-            CATALOGS.join(", ")
+            "catalog must be one of [{}]; got {}",
+            CATALOGS.join(", "),
+            crate::model::validate::quote(catalog)
         )));
     }
     Ok(Context {
@@ -225,8 +227,9 @@ async fn review(
             .any(|v| v == status)
         {
             return Err(AdminError::bad(format!(
-                "ReviewStatus must be one of [{}]; got '{status}'",
-                model.enum_values("ReviewStatus").join(", ")
+                "ReviewStatus must be one of [{}]; got {}",
+                model.enum_values("ReviewStatus").join(", "),
+                crate::model::validate::quote(status)
             )));
         }
         let comments = text("ReviewComments")?;

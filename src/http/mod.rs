@@ -7,7 +7,7 @@ pub mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
@@ -36,6 +36,15 @@ pub struct AppState {
     pub faults: crate::rules::Faults,
     /// Enforced rate quotas (`--quotas aws`).
     pub quotas: Option<crate::rules::Quotas>,
+    /// Time a client has to send a request's body.
+    pub body_timeout: Duration,
+}
+
+/// Limits of the connection layer.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    pub max_connections: usize,
+    pub header_timeout: Duration,
 }
 
 /// A running server.
@@ -68,7 +77,11 @@ impl RunningServer {
 }
 
 /// Binds `listen` and serves `state` until shut down.
-pub async fn serve(listen: &str, state: AppState) -> std::io::Result<RunningServer> {
+pub async fn serve(
+    listen: &str,
+    state: AppState,
+    limits: ConnectionLimits,
+) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     if !addr.ip().is_loopback() && state.admin_token.is_none() {
@@ -85,13 +98,7 @@ pub async fn serve(listen: &str, state: AppState) -> std::io::Result<RunningServ
         .fallback(api)
         .with_state(state);
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(accept_loop(listener, app, limits, rx));
     Ok(RunningServer {
         addr,
         shutdown: Some(tx),
@@ -105,6 +112,58 @@ struct Outcome {
     operation: Option<String>,
     account: Option<String>,
     catalog: Option<String>,
+}
+
+/// Accepts connections until shutdown: at most `max_connections` at once (further ones are
+/// closed at once), each with a deadline for its headers; then stops accepting, lets
+/// in-flight requests finish (30 s at most) and returns.
+async fn accept_loop(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: ConnectionLimits,
+    mut shutdown: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    use hyper::server::conn::http1;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: keep serving the others.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let Ok(permit) = permits.clone().try_acquire_owned() else {
+                    tracing::warn!(limit = limits.max_connections, "connection limit reached; closing a new connection");
+                    drop(stream);
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(limits.header_timeout)
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                    drop(permit);
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await;
+    Ok(())
 }
 
 async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
@@ -156,9 +215,18 @@ async fn handle(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large(limit));
     }
-    let bytes = Limited::new(body, limit)
-        .collect()
+    let collected = tokio::time::timeout(state.body_timeout, Limited::new(body, limit).collect())
         .await
+        .map_err(|_| {
+            ApiError::new(
+                ErrorKind::RequestTimeout,
+                format!(
+                    "The request body did not arrive within {} ms.",
+                    state.body_timeout.as_millis()
+                ),
+            )
+        })?;
+    let bytes = collected
         .map_err(|e| {
             if e.downcast_ref::<LengthLimitError>().is_some() {
                 too_large(limit)
@@ -218,8 +286,9 @@ async fn handle(
             "Catalog",
             Code::InvalidValue,
             format!(
-                "Catalog must be one of [{}]; got '{c}'.",
-                CATALOGS.join(", ")
+                "Catalog must be one of [{}]; got {}.",
+                CATALOGS.join(", "),
+                crate::model::validate::quote(c)
             ),
         ));
         violations.sort_by(|a, b| a.field.cmp(&b.field));

@@ -273,7 +273,7 @@ impl Walker<'_> {
                     let shown = if s.sensitive {
                         "a value".to_string()
                     } else {
-                        format!("'{text}'")
+                        quote(text)
                     };
                     self.push(
                         path,
@@ -346,6 +346,19 @@ impl Walker<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A value as error messages show it: quoted, and cut short when long (a message never
+/// echoes a huge input back).
+pub fn quote(value: &str) -> String {
+    const SHOWN: usize = 64;
+    let n = value.chars().count();
+    if n <= SHOWN {
+        format!("'{value}'")
+    } else {
+        let head: String = value.chars().take(SHOWN).collect();
+        format!("'{head}…' ({n} characters)")
     }
 }
 

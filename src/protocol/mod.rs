@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 pub use error::{ApiError, ErrorKind, ValidationReason};
 
+use crate::model::validate::quote;
 use crate::model::{Model, Operation};
 
 /// Content type of every answer.
@@ -27,7 +28,10 @@ pub fn resolve_operation<'m>(
     if method != Method::POST {
         return Err(ApiError::new(
             ErrorKind::MethodNotAllowed,
-            format!("partnercentral-selling accepts only POST requests; got {method} {path}."),
+            format!(
+                "partnercentral-selling accepts only POST requests; got {method} {}.",
+                quote(path)
+            ),
         )
         .with_header("allow", "POST"));
     }
@@ -42,7 +46,8 @@ pub fn resolve_operation<'m>(
                 ApiError::new(
                     ErrorKind::UnknownOperation,
                     format!(
-                        "X-Amz-Target '{t}' does not name an operation of partnercentral-selling."
+                        "X-Amz-Target {} does not name an operation of partnercentral-selling.",
+                        quote(t)
                     ),
                 )
             })
@@ -60,7 +65,10 @@ pub fn resolve_operation<'m>(
     let op = model.operation(trimmed).ok_or_else(|| {
         ApiError::new(
             ErrorKind::UnknownOperation,
-            format!("The path /{trimmed} does not name an operation of partnercentral-selling."),
+            format!(
+                "The path {} does not name an operation of partnercentral-selling.",
+                quote(&format!("/{trimmed}"))
+            ),
         )
     })?;
     if let Some(t) = target
@@ -68,7 +76,11 @@ pub fn resolve_operation<'m>(
     {
         return Err(ApiError::new(
             ErrorKind::UnknownOperation,
-            format!("X-Amz-Target '{t}' and the path /{trimmed} name different operations."),
+            format!(
+                "X-Amz-Target {} and the path {} name different operations.",
+                quote(t),
+                quote(&format!("/{trimmed}"))
+            ),
         ));
     }
     Ok(op)

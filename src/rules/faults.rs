@@ -81,7 +81,10 @@ impl Faults {
         if let Some(account) = &rule.account_id
             && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err(format!("accountId must be 12 digits; got '{account}'"));
+            return Err(format!(
+                "accountId must be 12 digits; got {}",
+                crate::model::validate::quote(account)
+            ));
         }
         if rule.error.is_none() && rule.latency_ms.is_none() {
             return Err("a rule needs an error, a latencyMs, or both".to_string());
