@@ -1,0 +1,92 @@
+"""No operation returns or changes another account's or catalog's records, and allow lists hold
+for every operation."""
+import json
+
+import pytest
+
+from conftest import Server, approve, create_submitted, opportunity_input
+from shapecheck import MODEL
+from test_control_plane import admin
+
+IMPLEMENTED = ["AssignOpportunity", "AssociateOpportunity", "CreateOpportunity", "DisassociateOpportunity",
+               "GetAwsOpportunitySummary", "GetOpportunity", "ListEngagementFromOpportunityTasks",
+               "ListOpportunities", "ListSolutions", "StartEngagementFromOpportunityTask", "SubmitOpportunity",
+               "UpdateOpportunity"]
+
+
+@pytest.fixture(scope="module")
+def victim(server):
+    owner = server.client(account="131313131313")
+    oid = create_submitted(owner, catalog="Sandbox")
+    approve(owner, oid)
+    admin(server, "POST", "/accounts/131313131313/catalogs/Sandbox/solutions",
+          {"Id": "S-5555555", "Name": "Secret", "Category": "Private"})
+    before = admin(server, "GET", "/state")[2]
+    return owner, oid, [s for s in before["scopes"] if s["accountId"] == "131313131313"]
+
+
+def requests_against(oid, catalog):
+    lmd = "2026-01-01T00:00:00Z"
+    return {
+        "GetOpportunity": {"Catalog": catalog, "Identifier": oid},
+        "GetAwsOpportunitySummary": {"Catalog": catalog, "RelatedOpportunityIdentifier": oid},
+        "UpdateOpportunity": {"Catalog": catalog, "Identifier": oid, "LastModifiedDate": lmd,
+                              "LifeCycle": {"ReviewStatus": "Rejected"}},
+        "AssignOpportunity": {"Catalog": catalog, "Identifier": oid, "Assignee": {
+            "Email": "x@evil.example.com", "FirstName": "E", "LastName": "Vil", "BusinessTitle": "OpportunityOwner"}},
+        "AssociateOpportunity": {"Catalog": catalog, "OpportunityIdentifier": oid,
+                                 "RelatedEntityType": "AwsProducts", "RelatedEntityIdentifier": "Evil"},
+        "DisassociateOpportunity": {"Catalog": catalog, "OpportunityIdentifier": oid,
+                                    "RelatedEntityType": "Solutions", "RelatedEntityIdentifier": "S-1234567"},
+        "SubmitOpportunity": {"Catalog": catalog, "Identifier": oid, "InvolvementType": "Co-Sell"},
+        "StartEngagementFromOpportunityTask": {"Catalog": catalog, "Identifier": oid, "ClientToken": "evil",
+                                               "AwsSubmission": {"InvolvementType": "Co-Sell"}},
+    }
+
+
+@pytest.mark.parametrize("account,catalog", [("141414141414", "Sandbox"), ("131313131313", "AWS")])
+def test_no_operation_reaches_another_account_or_catalog(server, victim, account, catalog):
+    owner, oid, scopes_before = victim
+    for op, body in requests_against(oid, catalog).items():
+        status, _, resp = server.call(op, body, {"Authorization":
+            f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/partnercentral-selling/aws4_request, "
+            "SignedHeaders=host, Signature=00"})
+        assert status == 404 and resp["__type"].endswith("#ResourceNotFoundException"), (op, resp)
+    intruder = server.client(account=account)
+    assert intruder.list_opportunities(Catalog=catalog)["OpportunitySummaries"] == []
+    assert intruder.list_engagement_from_opportunity_tasks(Catalog=catalog)["TaskSummaries"] == []
+    assert [s["Id"] for s in intruder.list_solutions(Catalog=catalog)["SolutionSummaries"]] == ["S-1234567"]
+    after = admin(server, "GET", "/state")[2]
+    assert [s for s in after["scopes"] if s["accountId"] == "131313131313"] == scopes_before
+
+
+def test_every_implemented_operation_is_covered():
+    assert set(requests_against("O1", "AWS")) | {"CreateOpportunity", "ListOpportunities",
+                                                "ListEngagementFromOpportunityTasks", "ListSolutions"} == set(IMPLEMENTED)
+
+
+@pytest.fixture(scope="module")
+def restricted(tmp_path_factory):
+    path = tmp_path_factory.mktemp("allow") / "credentials.json"
+    path.write_text(json.dumps({"credentials": [
+        {"accessKeyId": "AKIDREADER", "secretAccessKey": "s", "accountId": "151515151515",
+         "allow": {"actions": ["ListSolutions"], "catalogs": ["Sandbox"]}}]}))
+    s = Server("--in-memory", "--credentials", str(path)).start()
+    yield s
+    s.stop()
+
+
+@pytest.mark.parametrize("operation", sorted(MODEL.operation_names))
+def test_allow_lists_hold_for_every_operation(restricted, operation):
+    from botocore import xform_name
+    c = restricted.client(account="AKIDREADER", secret="s", check_shapes=False, parameter_validation=False)
+    call = getattr(c, xform_name(operation))
+    has_catalog = "Catalog" in MODEL.operation_model(operation).input_shape.members
+    for catalog in ["AWS", "Sandbox"] if has_catalog else [None]:
+        args = {"Catalog": catalog} if catalog else {}
+        if operation == "ListSolutions" and catalog == "Sandbox":
+            assert call(**args)["SolutionSummaries"]
+            continue
+        with pytest.raises(c.exceptions.ClientError) as e:
+            call(**args)
+        assert e.value.response["Error"]["Code"] == "AccessDeniedException", (operation, catalog)
