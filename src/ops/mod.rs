@@ -89,7 +89,13 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotImplemented(m) => ApiError::new(ErrorKind::NotImplemented, m),
             ServiceError::Store(err) => {
                 tracing::error!(error = %err, "storage failure");
-                ApiError::internal()
+                match err.condition() {
+                    Some(condition) => ApiError::new(
+                        ErrorKind::InternalServer,
+                        format!("The data directory is {condition}; nothing was written."),
+                    ),
+                    None => ApiError::internal(),
+                }
             }
         }
     }

@@ -34,6 +34,24 @@ pub enum StoreError {
     Open(String),
 }
 
+impl StoreError {
+    /// A condition of the storage an operator can act on ("full", "read-only"), if that is
+    /// what went wrong.
+    pub fn condition(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => match e.code {
+                rusqlite::ErrorCode::DiskFull => Some("full"),
+                rusqlite::ErrorCode::ReadOnly => Some("read-only"),
+                rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied => {
+                    Some("not accessible")
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// How the partner submitted an opportunity to AWS.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

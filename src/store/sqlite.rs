@@ -70,6 +70,17 @@ impl SqliteStore {
                 dir.display()
             ))
         })?;
+        // SQLite reports a read-only or full directory as a bare I/O error; say what it is.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(DB_FILE))
+            .map_err(|e| {
+                StoreError::Open(format!(
+                    "cannot write the data directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
         let conn = Connection::open(dir.join(DB_FILE))?;
         // One process owns the data directory: holding the lock for the connection's life
         // spares every transaction the file-lock system calls (and keeps a second server out).
