@@ -36,7 +36,11 @@ def fds(pid):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=300)
-    args = ap.parse_args()
+    soak(ap.parse_args().seconds)
+
+
+def soak(seconds):
+    args = argparse.Namespace(seconds=seconds)
     data = tempfile.mkdtemp(prefix="pcl-soak-")
     server = Server("--data-dir", data, env={"RUST_LOG": "warn"}).start()
     pid = server.proc.pid
