@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::opportunity::not_found;
-use super::{Context, Service, ServiceError, str_at};
+use super::{Context, Service, ServiceError, check_shape, str_at};
 use crate::domain::{events, lifecycle};
 use crate::store::{AwsSummaryRecord, OpportunityRecord, Store};
 
@@ -197,26 +197,19 @@ pub fn get_cached<S: Store>(
 
 /// Validates an AWS-side document against the summary's response shape.
 fn check_aws_side(
-    svc_model: &crate::model::Model,
+    model: &crate::model::Model,
     ctx: &Context,
     id: &str,
     aws: &Map<String, Value>,
 ) -> Result<(), ServiceError> {
-    let Some(shape) = svc_model.shape_id("GetAwsOpportunitySummaryResponse") else {
-        return Ok(());
-    };
     let mut doc = aws.clone();
     doc.insert("Catalog".into(), json!(ctx.catalog));
     doc.insert("RelatedOpportunityId".into(), json!(id));
-    match crate::model::validate::validate(svc_model, shape, &Value::Object(doc)) {
-        Ok(()) => Ok(()),
-        Err(crate::model::validate::InputError::Invalid(v)) => Err(ServiceError::Invalid(v)),
-        Err(crate::model::validate::InputError::Serialization(m)) => Err(ServiceError::invalid(
-            "",
-            crate::model::validate::Code::InvalidValue,
-            m,
-        )),
-    }
+    check_shape(
+        model,
+        "GetAwsOpportunitySummaryResponse",
+        &Value::Object(doc),
+    )
 }
 
 /// RFC 7386 JSON merge patch.

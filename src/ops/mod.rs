@@ -197,6 +197,18 @@ impl<S: Store> Service<S> {
     }
 }
 
+/// Checks a document the control plane writes against a named shape of the model.
+pub(crate) fn check_shape(model: &Model, shape: &str, value: &Value) -> Result<(), ServiceError> {
+    use crate::model::validate::{InputError, validate};
+    let Some(id) = model.shape_id(shape) else {
+        return Ok(());
+    };
+    validate(model, id, value).map_err(|e| match e {
+        InputError::Invalid(v) => ServiceError::Invalid(v),
+        InputError::Serialization(m) => ServiceError::invalid("", Code::InvalidValue, m),
+    })
+}
+
 /// The string at a dotted path of a JSON value.
 pub(crate) fn str_at<'v>(value: &'v Value, path: &str) -> Option<&'v str> {
     path.split('.').try_fold(value, |v, p| v.get(p))?.as_str()

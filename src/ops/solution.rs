@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Context, Service, ServiceError, matches_filters, offset_page, str_at, strings};
+use super::{
+    Context, Service, ServiceError, check_shape, matches_filters, offset_page, str_at, strings,
+};
 use crate::store::{Scope, SolutionRecord, Store, StoreError, Tx};
 
 /// The solution every account has.
@@ -100,16 +102,7 @@ pub fn admin_add<S: Store>(
         .or_insert_with(|| json!(crate::domain::time::format(ctx.now)));
     let mut check = doc.clone();
     check.insert("Catalog".into(), json!(ctx.catalog));
-    if let Some(shape) = svc.model.shape_id("SolutionBase") {
-        crate::model::validate::validate(svc.model, shape, &Value::Object(check)).map_err(|e| {
-            match e {
-                crate::model::validate::InputError::Invalid(v) => ServiceError::Invalid(v),
-                crate::model::validate::InputError::Serialization(m) => {
-                    ServiceError::invalid("", crate::model::validate::Code::InvalidValue, m)
-                }
-            }
-        })?;
-    }
+    check_shape(svc.model, "SolutionBase", &Value::Object(check))?;
     let id = str_at(&Value::Object(doc.clone()), "Id")
         .unwrap_or_default()
         .to_string();
