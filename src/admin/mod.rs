@@ -12,10 +12,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
-use crate::domain::{CATALOGS, time};
+use crate::domain::{CATALOGS, ids, time};
 use crate::http::AppState;
 use crate::ops::aws_summary::{self, AwsSideChange};
 use crate::ops::{Context, ServiceError, opportunity, solution, state};
@@ -72,35 +72,53 @@ fn answer(result: Result<Value, AdminError>) -> Response<Body> {
     }
 }
 
-fn parse_body(bytes: &Bytes, required: bool) -> Result<Value, AdminError> {
+fn parse_body(bytes: &Bytes, required: bool) -> Result<Map<String, Value>, AdminError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return if required {
             Err(AdminError::bad("the request needs a JSON object body"))
         } else {
-            Ok(json!({}))
+            Ok(Map::new())
         };
     }
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(AdminError::bad("the body must be a JSON object")),
         Err(e) => Err(AdminError::bad(format!("the body is not valid JSON: {e}"))),
     }
 }
 
+/// An optional string member of a body.
+fn optional_str<'b>(
+    body: &'b Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'b str>, AdminError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(AdminError::bad(format!("{name} must be a string"))),
+    }
+}
+
+fn check_catalog(catalog: &str) -> Result<(), AdminError> {
+    if CATALOGS.contains(&catalog) {
+        Ok(())
+    } else {
+        Err(AdminError::bad(format!(
+            "catalog must be one of [{}]; got {}",
+            CATALOGS.join(", "),
+            crate::model::validate::quote(catalog)
+        )))
+    }
+}
+
 fn context(state: &AppState, account: &str, catalog: &str) -> Result<Context, AdminError> {
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+    if !ids::is_account_id(account) {
         return Err(AdminError::bad(format!(
             "accountId must be 12 digits; got {}",
             crate::model::validate::quote(account)
         )));
     }
-    if !CATALOGS.contains(&catalog) {
-        return Err(AdminError::bad(format!(
-            "catalog must be one of [{}]; got {}",
-            CATALOGS.join(", "),
-            crate::model::validate::quote(catalog)
-        )));
-    }
+    check_catalog(catalog)?;
     Ok(Context {
         account: account.to_string(),
         catalog: catalog.to_string(),
@@ -179,26 +197,12 @@ async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {
 async fn reset(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body> {
     answer((|| {
         let body = parse_body(&body, false)?;
-        let field = |name: &str| -> Result<Option<String>, AdminError> {
-            match body.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(AdminError::bad(format!("{name} must be a string"))),
-            }
-        };
-        let account = field("accountId")?;
-        let catalog = field("catalog")?;
-        if let Some(c) = &catalog
-            && !CATALOGS.contains(&c.as_str())
-        {
-            return Err(AdminError::bad(format!(
-                "catalog must be one of [{}]",
-                CATALOGS.join(", ")
-            )));
+        let account = optional_str(&body, "accountId")?;
+        let catalog = optional_str(&body, "catalog")?;
+        if let Some(c) = catalog {
+            check_catalog(c)?;
         }
-        state
-            .service
-            .reset(account.as_deref(), catalog.as_deref())?;
+        state.service.reset(account, catalog)?;
         Ok(json!({"reset": true, "accountId": account, "catalog": catalog}))
     })())
 }
@@ -211,13 +215,7 @@ async fn review(
     answer((|| {
         let ctx = context(&state, &account, &catalog)?;
         let body = parse_body(&body, true)?;
-        let text = |name: &str| -> Result<Option<&str>, AdminError> {
-            match body.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(AdminError::bad(format!("{name} must be a string"))),
-            }
-        };
+        let text = |name: &str| optional_str(&body, name);
         let status =
             text("ReviewStatus")?.ok_or_else(|| AdminError::bad("ReviewStatus is required"))?;
         let model = state.service.model;
@@ -262,8 +260,7 @@ async fn aws_put(
 ) -> Response<Body> {
     answer((|| {
         let ctx = context(&state, &account, &catalog)?;
-        let body = parse_body(&body, true)?;
-        let doc = body.as_object().cloned().unwrap_or_default();
+        let doc = parse_body(&body, true)?;
         Ok(aws_summary::admin_write(
             &state.service,
             &ctx,
@@ -280,7 +277,7 @@ async fn aws_patch(
 ) -> Response<Body> {
     answer((|| {
         let ctx = context(&state, &account, &catalog)?;
-        let patch = parse_body(&body, true)?;
+        let patch = Value::Object(parse_body(&body, true)?);
         Ok(aws_summary::admin_write(
             &state.service,
             &ctx,
@@ -307,7 +304,7 @@ async fn faults_list(State(state): State<Arc<AppState>>) -> Response<Body> {
 
 async fn faults_add(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body> {
     answer((|| {
-        let body = parse_body(&body, true)?;
+        let body = Value::Object(parse_body(&body, true)?);
         let rule: FaultRule = serde_json::from_value(body)
             .map_err(|e| AdminError::bad(format!("invalid fault rule: {e}")))?;
         let rule = state
@@ -380,8 +377,7 @@ async fn solutions_add(
 ) -> Response<Body> {
     answer((|| {
         let ctx = context(&state, &account, &catalog)?;
-        let body = parse_body(&body, true)?;
-        let doc = body.as_object().cloned().unwrap_or_default();
+        let doc = parse_body(&body, true)?;
         Ok(solution::admin_add(&state.service, &ctx, doc)?)
     })())
 }

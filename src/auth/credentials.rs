@@ -90,7 +90,7 @@ impl CredentialStore {
         let file: File = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut by_key = HashMap::new();
         for c in file.credentials {
-            if c.account_id.len() != 12 || !c.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            if !crate::domain::ids::is_account_id(&c.account_id) {
                 return Err(format!(
                     "accountId of access key {} must be 12 digits",
                     c.access_key_id

@@ -109,9 +109,7 @@ impl Authenticator {
             Authenticator::Open => {
                 let key = header(req.headers, "authorization").and_then(sigv4::access_key_of);
                 let account = match key {
-                    Some(k) if k.len() == 12 && k.bytes().all(|b| b.is_ascii_digit()) => {
-                        k.to_string()
-                    }
+                    Some(k) if crate::domain::ids::is_account_id(k) => k.to_string(),
                     _ => DEFAULT_ACCOUNT.to_string(),
                 };
                 Ok(Caller {

@@ -12,6 +12,11 @@ pub fn random_suffix(n: usize) -> String {
         .collect()
 }
 
+/// Whether `value` has the form of an AWS account id (12 digits).
+pub fn is_account_id(value: &str) -> bool {
+    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
 pub fn opportunity_id(num: i64) -> String {
     format!("O{num}")
 }

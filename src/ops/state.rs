@@ -5,10 +5,9 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use super::{Context, Service, ServiceError, aws_summary, opportunity};
-use crate::domain::{CATALOGS, time};
+use super::{Context, Service, ServiceError, aws_summary, check_shape, opportunity};
+use crate::domain::{CATALOGS, ids, time};
 use crate::model::Model;
-use crate::model::validate::{InputError, validate};
 use crate::store::{STATE_FORMAT, STATE_VERSION, StateDocument, Store};
 
 /// Everything stored.
@@ -38,20 +37,16 @@ pub fn import<S: Store>(svc: &Service<S>, doc: &StateDocument) -> Result<Value, 
 }
 
 fn against(model: &Model, shape: &str, value: &Value, at: &str) -> Result<(), String> {
-    let Some(id) = model.shape_id(shape) else {
-        return Ok(());
-    };
-    match validate(model, id, value) {
-        Ok(()) => Ok(()),
-        Err(InputError::Serialization(m)) => Err(format!("{at}: {m}")),
-        Err(InputError::Invalid(v)) => Err(format!(
+    check_shape(model, shape, value).map_err(|e| match e {
+        ServiceError::Invalid(v) => format!(
             "{at}: {}",
             v.iter()
                 .map(|f| f.message.as_str())
                 .collect::<Vec<_>>()
                 .join(" ")
-        )),
-    }
+        ),
+        other => format!("{at}: {other}"),
+    })
 }
 
 fn in_enum(model: &Model, shape: &str, value: &str, at: &str) -> Result<(), String> {
@@ -73,7 +68,7 @@ pub fn check(model: &Model, region: &str, doc: &StateDocument) -> Result<(), Str
     let mut seen_scopes = HashSet::new();
     for (i, scope) in doc.scopes.iter().enumerate() {
         let at = format!("scopes[{i}]");
-        if scope.account_id.len() != 12 || !scope.account_id.bytes().all(|b| b.is_ascii_digit()) {
+        if !ids::is_account_id(&scope.account_id) {
             return Err(format!("{at}.accountId must be 12 digits"));
         }
         if !CATALOGS.contains(&scope.catalog.as_str()) {

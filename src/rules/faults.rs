@@ -79,7 +79,7 @@ impl Faults {
             ));
         }
         if let Some(account) = &rule.account_id
-            && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
+            && !crate::domain::ids::is_account_id(account)
         {
             return Err(format!(
                 "accountId must be 12 digits; got {}",
