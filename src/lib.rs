@@ -1,8 +1,10 @@
 //! partnercentral-local: a local implementation of the AWS Partner Central Selling API.
 //!
-//! A request travels `http` (socket, routing, body limit) → `protocol` (awsJson1_0) →
-//! `auth` (SigV4, account, allow lists) → `model` (validation against the service model) →
-//! `ops` (one handler per operation) → `domain` (lifecycle rules, ids, tokens) → `store`.
+//! A request travels `http` (socket, routing, body reader) → `protocol` (awsJson1_0, decoding
+//! along the model) → `auth` (SigV4, account, allow lists) → `model` (validation against the
+//! service model) → `ops` (one folder per resource family; store work on the blocking pool) →
+//! `domain` (lifecycle rules, ids, tokens, typed changes) → `store`. `app` holds the state
+//! every handler shares; `admin` is the control plane, a second door into the same `ops`.
 //!
 //! Rust tests can run the server in-process:
 //! ```no_run
@@ -15,6 +17,7 @@
 //! ```
 
 pub mod admin;
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod domain;
@@ -25,6 +28,7 @@ pub mod protocol;
 pub mod rules;
 pub mod store;
 
+pub use app::AppState;
 pub use config::{Config, Storage};
 pub use http::RunningServer;
 
@@ -80,7 +84,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .map(http::webhook::parse_url)
         .transpose()
         .map_err(StartError::Webhook)?;
-    let service = ops::Service::new(store, config.region.clone());
+    let service = ops::Service::open(store, config.region.clone())?;
     if let Some(path) = &config.seed {
         seed(&service, path)
             .map_err(|e| StartError::Seed(format!("seed file {}: {e}", path.display())))?;
@@ -90,14 +94,16 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         service.events.subscribe(tx);
         tokio::spawn(http::webhook::deliver(uri, rx));
     }
-    let state = http::AppState {
+    let state = AppState {
         service,
         auth,
-        max_body_bytes: config.max_body_bytes,
+        body: http::body::BodyLimits {
+            max_bytes: config.max_body_bytes,
+            timeout: config.body_timeout,
+        },
         admin_token: config.admin_token.clone().map(auth::Secret::new),
         faults: rules::Faults::default(),
         quotas,
-        body_timeout: config.body_timeout,
     };
     let limits = http::ConnectionLimits {
         max_connections: config.max_connections,

@@ -45,8 +45,10 @@ fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::FAILURE;
             }
         };
+        // Handlers first: a harness may send SIGTERM as soon as it reads the ready line.
+        let stop = shutdown_signal();
         eprintln!("partnercentral-local listening on {}", server.url());
-        wait_for_signal().await;
+        stop.await;
         tracing::info!("shutting down");
         match server.shutdown().await {
             Ok(()) => std::process::ExitCode::SUCCESS,
@@ -58,24 +60,32 @@ fn main() -> std::process::ExitCode {
     })
 }
 
-async fn wait_for_signal() {
+/// A future that resolves on SIGINT or SIGTERM; the handlers are installed when it is
+/// created, not when it is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

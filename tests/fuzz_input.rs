@@ -5,7 +5,7 @@
 
 use partnercentral_local::model::validate::{InputError, validate};
 use partnercentral_local::model::{Model, ShapeKind};
-use partnercentral_local::protocol::decode_body;
+use partnercentral_local::protocol::{decode::decode, decode_body};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -83,8 +83,10 @@ proptest! {
 
     #[test]
     fn the_decoder_decides_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        match decode_body(&bytes) {
-            Ok(v) => prop_assert!(v.is_object()),
+        let model = Model::get();
+        let op = model.operation("ListOpportunities").unwrap();
+        match decode_body(model, op, &bytes) {
+            Ok((v, _)) => prop_assert!(v.is_object()),
             Err(e) => prop_assert!(!e.message.is_empty()),
         }
     }
@@ -93,7 +95,7 @@ proptest! {
     fn the_decoder_round_trips_any_object(value in arb_json()) {
         let body = json!({"Payload": value});
         let bytes = serde_json::to_vec(&body).unwrap();
-        prop_assert_eq!(decode_body(&bytes).unwrap(), body);
+        prop_assert_eq!(decode(Model::get(), None, &bytes).unwrap().value, body);
     }
 
     #[test]
@@ -108,7 +110,7 @@ proptest! {
             match validate(model, shape, &input) {
                 Ok(()) => {}
                 Err(InputError::Serialization(m)) => prop_assert!(!m.is_empty()),
-                Err(InputError::Invalid(violations)) => {
+                Err(InputError::Invalid(violations, _)) => {
                     prop_assert!(!violations.is_empty());
                     let members = top_members(model, shape);
                     for v in violations {

@@ -1,6 +1,8 @@
 //! The control plane (`/_admin/...`): plain JSON over HTTP that plays AWS's part and runs
 //! the emulator. It is a second door into the same operations and store as the API, never a
 //! second copy of the rules. Bad input answers `400 {"error": "..."}` and changes nothing.
+//! Bodies are read by the same reader as the API's (same size limit and deadline), and store
+//! work runs on the blocking pool, as the API's does.
 
 pub mod client;
 
@@ -8,17 +10,18 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, State};
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
-use crate::domain::{CATALOGS, ids, time};
-use crate::http::AppState;
-use crate::ops::aws_summary::{self, AwsSideChange};
-use crate::ops::{Context, ServiceError, opportunity, solution, state};
+use crate::app::AppState;
+use crate::domain::{CATALOGS, ids};
+use crate::ops::opportunities::admin::{self as opportunities, AwsSideChange};
+use crate::ops::solutions::admin as solutions;
+use crate::ops::{Context, ServiceError, state};
 use crate::rules::faults::FaultRule;
 use crate::store::StateDocument;
 use crate::store::Store;
@@ -69,6 +72,41 @@ fn answer(result: Result<Value, AdminError>) -> Response<Body> {
     match result {
         Ok(v) => json_response(StatusCode::OK, &v),
         Err(AdminError(status, message)) => json_response(status, &json!({"error": message})),
+    }
+}
+
+/// Runs a control-plane action on the blocking pool (it reads or writes the store) and
+/// answers its result.
+async fn run(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&AppState) -> Result<Value, AdminError> + Send + 'static,
+) -> Response<Body> {
+    answer(state.blocking(f).await.unwrap_or_else(|_| {
+        Err(AdminError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server log".into(),
+        ))
+    }))
+}
+
+/// A control-plane request body, read by the API's body reader with the API's limits.
+struct AdminBody(Bytes);
+
+impl FromRequest<Arc<AppState>> for AdminBody {
+    type Rejection = Response<Body>;
+
+    async fn from_request(
+        req: Request<Body>,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        crate::http::body::read(&parts.headers, body, state.body)
+            .await
+            .map(AdminBody)
+            .map_err(|e| {
+                let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+                json_response(status, &json!({"error": e.to_string()}))
+            })
     }
 }
 
@@ -123,7 +161,6 @@ fn context(state: &AppState, account: &str, catalog: &str) -> Result<Context, Ad
         account: account.to_string(),
         catalog: catalog.to_string(),
         region: state.service.region.clone(),
-        now: time::now(),
     })
 }
 
@@ -155,6 +192,7 @@ async fn require_token(
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/_admin/health", get(health))
+        .route("/_admin/operations", get(operations))
         .route("/_admin/reset", post(reset))
         .route(
             "/_admin/faults",
@@ -183,19 +221,50 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {
+    let store = state
+        .blocking(|s| s.service.store.health())
+        .await
+        .unwrap_or_else(|_| {
+            Err(crate::store::StoreError::Open(
+                "the store check panicked".into(),
+            ))
+        });
+    let (status, store) = match store {
+        Ok(facts) => (
+            StatusCode::OK,
+            json!({"ok": true, "schemaVersion": facts.schema_version}),
+        ),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"ok": false, "error": e.to_string()}),
+        ),
+    };
     json_response(
-        StatusCode::OK,
+        status,
         &json!({
-            "status": "ok",
+            "status": if status == StatusCode::OK { "ok" } else { "unavailable" },
             "version": env!("CARGO_PKG_VERSION"),
             "storage": state.service.store.kind(),
+            "store": store,
             "model": state.service.model.botocore_version,
+            "operations": {
+                "implemented": state.service.registry.implemented().len(),
+                "total": state.service.model.operations.len(),
+            },
         }),
     )
 }
 
-async fn reset(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body> {
-    answer((|| {
+async fn operations(State(state): State<Arc<AppState>>) -> Response<Body> {
+    let table = match &state.quotas {
+        Some(q) => q.table().clone(),
+        None => crate::rules::quotas::QuotaTable::aws(),
+    };
+    answer(Ok(state.service.registry.describe(&table)))
+}
+
+async fn reset(State(state): State<Arc<AppState>>, AdminBody(body): AdminBody) -> Response<Body> {
+    run(&state, move |state| {
         let body = parse_body(&body, false)?;
         let account = optional_str(&body, "accountId")?;
         let catalog = optional_str(&body, "catalog")?;
@@ -204,16 +273,17 @@ async fn reset(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body
         }
         state.service.reset(account, catalog)?;
         Ok(json!({"reset": true, "accountId": account, "catalog": catalog}))
-    })())
+    })
+    .await
 }
 
 async fn review(
     State(state): State<Arc<AppState>>,
     Path((account, catalog, id)): Path<(String, String, String)>,
-    body: Bytes,
+    AdminBody(body): AdminBody,
 ) -> Response<Body> {
-    answer((|| {
-        let ctx = context(&state, &account, &catalog)?;
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
         let body = parse_body(&body, true)?;
         let text = |name: &str| optional_str(&body, name);
         let status =
@@ -232,7 +302,7 @@ async fn review(
         }
         let comments = text("ReviewComments")?;
         let reason = text("ReviewStatusReason")?;
-        Ok(opportunity::admin_review(
+        Ok(opportunities::review(
             &state.service,
             &ctx,
             &id,
@@ -240,69 +310,77 @@ async fn review(
             comments,
             reason,
         )?)
-    })())
+    })
+    .await
 }
 
 async fn aws_get(
     State(state): State<Arc<AppState>>,
     Path((account, catalog, id)): Path<(String, String, String)>,
 ) -> Response<Body> {
-    answer((|| {
-        let ctx = context(&state, &account, &catalog)?;
-        Ok(aws_summary::admin_get(&state.service, &ctx, &id)?)
-    })())
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
+        Ok(opportunities::get_aws_side(&state.service, &ctx, &id)?)
+    })
+    .await
 }
 
 async fn aws_put(
     State(state): State<Arc<AppState>>,
     Path((account, catalog, id)): Path<(String, String, String)>,
-    body: Bytes,
+    AdminBody(body): AdminBody,
 ) -> Response<Body> {
-    answer((|| {
-        let ctx = context(&state, &account, &catalog)?;
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
         let doc = parse_body(&body, true)?;
-        Ok(aws_summary::admin_write(
+        Ok(opportunities::write_aws_side(
             &state.service,
             &ctx,
             &id,
             AwsSideChange::Put(doc),
         )?)
-    })())
+    })
+    .await
 }
 
 async fn aws_patch(
     State(state): State<Arc<AppState>>,
     Path((account, catalog, id)): Path<(String, String, String)>,
-    body: Bytes,
+    AdminBody(body): AdminBody,
 ) -> Response<Body> {
-    answer((|| {
-        let ctx = context(&state, &account, &catalog)?;
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
         let patch = Value::Object(parse_body(&body, true)?);
-        Ok(aws_summary::admin_write(
+        Ok(opportunities::write_aws_side(
             &state.service,
             &ctx,
             &id,
             AwsSideChange::Patch(patch),
         )?)
-    })())
+    })
+    .await
 }
 
 async fn aws_delete(
     State(state): State<Arc<AppState>>,
     Path((account, catalog, id)): Path<(String, String, String)>,
 ) -> Response<Body> {
-    answer((|| {
-        let ctx = context(&state, &account, &catalog)?;
-        aws_summary::admin_delete(&state.service, &ctx, &id)?;
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
+        opportunities::delete_aws_side(&state.service, &ctx, &id)?;
         Ok(json!({"deleted": id}))
-    })())
+    })
+    .await
 }
 
 async fn faults_list(State(state): State<Arc<AppState>>) -> Response<Body> {
     answer(Ok(json!({"faults": state.faults.list()})))
 }
 
-async fn faults_add(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body> {
+async fn faults_add(
+    State(state): State<Arc<AppState>>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
     answer((|| {
         let body = Value::Object(parse_body(&body, true)?);
         let rule: FaultRule = serde_json::from_value(body)
@@ -344,40 +422,47 @@ async fn events_list(State(state): State<Arc<AppState>>) -> Response<Body> {
 }
 
 async fn state_get(State(state): State<Arc<AppState>>) -> Response<Body> {
-    answer(
+    run(&state, |state| {
         state::export(&state.service)
             .map_err(AdminError::from)
-            .map(|doc| serde_json::to_value(doc).unwrap_or_default()),
-    )
+            .map(|doc| serde_json::to_value(doc).unwrap_or_default())
+    })
+    .await
 }
 
-async fn state_put(State(state): State<Arc<AppState>>, body: Bytes) -> Response<Body> {
-    answer((|| {
+async fn state_put(
+    State(state): State<Arc<AppState>>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
+    run(&state, move |state| {
         let doc: StateDocument = serde_json::from_slice(&body)
             .map_err(|e| AdminError::bad(format!("not a state document: {e}")))?;
         let counts = state::import(&state.service, &doc).map_err(AdminError::bad)?;
         Ok(json!({"imported": counts}))
-    })())
+    })
+    .await
 }
 
 async fn solutions_list(
     State(state): State<Arc<AppState>>,
     Path((account, catalog)): Path<(String, String)>,
 ) -> Response<Body> {
-    answer((|| {
-        let ctx = context(&state, &account, &catalog)?;
-        Ok(solution::admin_list(&state.service, &ctx)?)
-    })())
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
+        Ok(solutions::list(&state.service, &ctx)?)
+    })
+    .await
 }
 
 async fn solutions_add(
     State(state): State<Arc<AppState>>,
     Path((account, catalog)): Path<(String, String)>,
-    body: Bytes,
+    AdminBody(body): AdminBody,
 ) -> Response<Body> {
-    answer((|| {
-        let ctx = context(&state, &account, &catalog)?;
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
         let doc = parse_body(&body, true)?;
-        Ok(solution::admin_add(&state.service, &ctx, doc)?)
-    })())
+        Ok(solutions::add(&state.service, &ctx, doc)?)
+    })
+    .await
 }

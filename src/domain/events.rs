@@ -10,6 +10,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::changes::Change;
+
 pub const SOURCE: &str = "aws.partnercentral-selling";
 /// How many events the log keeps (oldest dropped first).
 pub const LOG_CAPACITY: usize = 10_000;
@@ -148,6 +150,30 @@ pub fn reviewed(
             ]
         }
         _ => vec![updated],
+    }
+}
+
+/// The events one committed change emits, in order.
+pub fn for_change(o: &Origin<'_>, change: &Change) -> Vec<Value> {
+    match change {
+        Change::OpportunityCreated { id } => vec![opportunity(o, "Opportunity Created", id)],
+        Change::OpportunityUpdated { id } | Change::AwsSideChanged { id } => {
+            vec![opportunity(o, "Opportunity Updated", id)]
+        }
+        Change::Submitted(e) => submitted(o, &e.as_engagement(o.account)),
+        Change::Reviewed {
+            id,
+            decision,
+            engagement,
+        } => reviewed(
+            o,
+            id,
+            decision,
+            engagement
+                .as_ref()
+                .map(|e| e.as_engagement(o.account))
+                .as_ref(),
+        ),
     }
 }
 

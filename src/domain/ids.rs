@@ -17,6 +17,13 @@ pub fn is_account_id(value: &str) -> bool {
     value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The first opportunity number a new store hands out, so that ids look like real ones
+/// (`O` + 7 digits).
+pub const FIRST_OPPORTUNITY_NUMBER: i64 = 1_000_001;
+/// The last opportunity number ever handed out (18 digits, far inside `i64` and the
+/// model's `O[0-9]{1,19}`); past it, creates are refused rather than overflow.
+pub const MAX_OPPORTUNITY_NUMBER: i64 = 999_999_999_999_999_999;
+
 pub fn opportunity_id(num: i64) -> String {
     format!("O{num}")
 }

@@ -1,6 +1,9 @@
 //! The service's rules, free of HTTP and SQL: timestamps, identifiers and ARNs, page
-//! tokens, and the opportunity lifecycle (who may change what, when).
+//! tokens, the opportunity lifecycle (who may change what, when), the AWS side of an
+//! opportunity, and the typed changes a write reports.
 
+pub mod aws_side;
+pub mod changes;
 pub mod events;
 pub mod ids;
 pub mod lifecycle;

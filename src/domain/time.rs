@@ -1,6 +1,8 @@
 //! Timestamps: always UTC, always `YYYY-MM-DDTHH:MM:SS.sssZ` on the wire and in storage, so
 //! that stored strings sort in time order.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 /// Formats a timestamp the one way the service writes them.
@@ -32,6 +34,22 @@ pub fn next_modified(previous: &str, now: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
+/// The service's clock: readings never go backwards, even when the system clock does.
+/// Writes read it inside their transaction, so commit order and timestamp order agree.
+#[derive(Debug, Default)]
+pub struct Clock {
+    last_millis: AtomicI64,
+}
+
+impl Clock {
+    /// The current time at the stored precision, never before an earlier reading.
+    pub fn now(&self) -> DateTime<Utc> {
+        let wall = now().timestamp_millis();
+        let previous = self.last_millis.fetch_max(wall, Ordering::SeqCst);
+        DateTime::from_timestamp_millis(wall.max(previous)).unwrap_or_else(now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +64,25 @@ mod tests {
         );
         let later = next_modified("2024-05-01T12:00:00.123Z", t);
         assert_eq!(format(later), "2024-05-01T12:00:00.124Z");
+    }
+
+    #[test]
+    fn the_clock_never_goes_backwards() {
+        let clock = Clock::default();
+        let ahead = now() + Duration::hours(1);
+        clock
+            .last_millis
+            .store(ahead.timestamp_millis(), Ordering::SeqCst);
+        assert_eq!(
+            clock.now(),
+            ahead,
+            "a reading never precedes an earlier one"
+        );
+        let mut last = clock.now();
+        for _ in 0..1000 {
+            let t = clock.now();
+            assert!(t >= last);
+            last = t;
+        }
     }
 }

@@ -1,8 +1,11 @@
 //! The HTTP server: sockets, routing of `/` (the API) and `/_admin` (the control plane),
-//! request ids, the body limit, the per-request log line and graceful shutdown.
+//! request ids, the per-request log line and graceful shutdown. [`body`] reads every request
+//! body, the API's and the control plane's.
 //!
-//! [`api`] is the request path in order: protocol → auth → validation → operation.
+//! [`api`] is the request path in order: protocol → auth → validation → operation; the
+//! operation runs on the blocking pool (store work never runs on the async workers).
 
+pub mod body;
 pub mod webhook;
 
 use std::net::SocketAddr;
@@ -11,34 +14,20 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{Request, Response, header};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use axum::http::Request;
+use axum::http::Response;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::auth::{Authenticator, SignedRequest};
+pub use crate::app::AppState;
+use crate::auth::SignedRequest;
 use crate::domain::CATALOGS;
 use crate::model::conform::redact;
 use crate::model::validate::{Code, FieldViolation, InputError, validate};
-use crate::ops::{Context, Service};
-use crate::protocol::{self, ApiError, ErrorKind, ValidationReason};
-use crate::store::SqliteStore;
-
-/// What every request handler shares.
-pub struct AppState {
-    pub service: Service<SqliteStore>,
-    pub auth: Authenticator,
-    pub max_body_bytes: usize,
-    /// The control plane's bearer token, if it requires one.
-    pub admin_token: Option<crate::auth::Secret>,
-    pub faults: crate::rules::Faults,
-    /// Enforced rate quotas (`--quotas aws`).
-    pub quotas: Option<crate::rules::Quotas>,
-    /// Time a client has to send a request's body.
-    pub body_timeout: Duration,
-}
+use crate::ops::Context;
+use crate::protocol::{self, ApiError, ValidationReason};
 
 /// Limits of the connection layer.
 #[derive(Debug, Clone, Copy)]
@@ -188,15 +177,8 @@ async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response
     resp
 }
 
-fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        ErrorKind::RequestEntityTooLarge,
-        format!("The request body exceeds the limit of {limit} bytes."),
-    )
-}
-
 async fn handle(
-    state: &AppState,
+    state: &Arc<AppState>,
     req: Request<Body>,
     outcome: &mut Outcome,
 ) -> Result<axum::body::Bytes, ApiError> {
@@ -205,39 +187,7 @@ async fn handle(
     let op = protocol::resolve_operation(model, &parts.method, parts.uri.path(), &parts.headers)?;
     outcome.operation = Some(op.name.clone());
     protocol::check_content_type(&parts.headers)?;
-
-    let limit = state.max_body_bytes;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large(limit));
-    }
-    let collected = tokio::time::timeout(state.body_timeout, Limited::new(body, limit).collect())
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                ErrorKind::RequestTimeout,
-                format!(
-                    "The request body did not arrive within {} ms.",
-                    state.body_timeout.as_millis()
-                ),
-            )
-        })?;
-    let bytes = collected
-        .map_err(|e| {
-            if e.downcast_ref::<LengthLimitError>().is_some() {
-                too_large(limit)
-            } else {
-                ApiError::new(
-                    ErrorKind::Serialization,
-                    format!("The request body could not be read: {e}."),
-                )
-            }
-        })?
-        .to_bytes();
+    let bytes = body::read(&parts.headers, body, state.body).await?;
 
     let caller = state.auth.authenticate(
         &SignedRequest {
@@ -251,7 +201,8 @@ async fn handle(
     )?;
     outcome.account = Some(caller.account_id.clone());
 
-    let input = protocol::decode_body(&bytes)?;
+    let (input, oversized) = protocol::decode_body(model, op, &bytes)?;
+    drop(bytes);
     let catalog = input
         .get("Catalog")
         .and_then(Value::as_str)
@@ -276,11 +227,12 @@ async fn handle(
     {
         tracing::trace!(operation = %op.name, body = %redact(model, shape, &input), "request body");
     }
-    let mut violations = match op.input.map(|shape| validate(model, shape, &input)) {
-        Some(Err(InputError::Invalid(v))) => v,
+    let (mut violations, omitted) = match op.input.map(|shape| validate(model, shape, &input)) {
+        Some(Err(InputError::Invalid(v, omitted))) => (v, omitted),
         Some(Err(other)) => return Err(other.into()),
-        _ => Vec::new(),
+        _ => (Vec::new(), 0),
     };
+    violations.extend(oversized);
     if let Some(c) = catalog.as_deref().filter(|c| !CATALOGS.contains(c)) {
         violations.push(FieldViolation::new(
             "Catalog",
@@ -291,19 +243,27 @@ async fn handle(
                 crate::model::validate::quote(c)
             ),
         ));
-        violations.sort_by(|a, b| a.field.cmp(&b.field));
     }
     if !violations.is_empty() {
-        return Err(ApiError::validation(
+        violations.sort_by(|a, b| a.field.cmp(&b.field));
+        return Err(ApiError::validation_of(
             ValidationReason::RequestValidationFailed,
             &violations,
+            omitted,
         ));
     }
     let ctx = Context {
         account: caller.account_id,
         catalog: catalog.unwrap_or_default(),
         region: state.service.region.clone(),
-        now: crate::domain::time::now(),
     };
-    Ok(state.service.call(&op.name, &ctx, &input)?)
+    if let Some(bytes) = state.service.call_fast(&op.name, &ctx, &input) {
+        return Ok(bytes);
+    }
+    let name = op.name.clone();
+    state
+        .blocking(move |s| s.service.call(&name, &ctx, &input))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(ApiError::from)
 }

@@ -161,6 +161,18 @@ impl Model {
         }
     }
 
+    /// The input member the model marks as operation `name`'s idempotency token, if any.
+    pub fn idempotency_member(&self, name: &str) -> Option<&str> {
+        let input = self.operation(name)?.input?;
+        match &self.shape(input).kind {
+            ShapeKind::Structure { members, .. } => members
+                .iter()
+                .find(|m| m.idempotency_token)
+                .map(|m| m.name.as_str()),
+            _ => None,
+        }
+    }
+
     /// The member `name` of structure `shape`, if any.
     pub fn member(&self, shape: ShapeId, name: &str) -> Option<&Member> {
         match &self.shape(shape).kind {

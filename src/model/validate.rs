@@ -5,6 +5,10 @@
 //! sizes, integer ranges and union arity. A value of the wrong JSON type is not a
 //! constraint violation but a decoding failure ([`InputError::Serialization`]), as the
 //! real service reports it. Unknown members are ignored, as AWS ignores them.
+//!
+//! What a bad request costs is bounded: at most [`MAX_REPORTED`] violations are kept (the
+//! others are only counted), and a list or map past its maximum size is reported once, not
+//! walked item by item.
 
 use serde_json::Value;
 
@@ -72,13 +76,41 @@ impl FieldViolation {
     }
 }
 
+/// The most violations one answer reports; the others are counted.
+pub const MAX_REPORTED: usize = 50;
+
 /// Why an input was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputError {
     /// The value does not have the JSON type the shape needs (`SerializationException`).
     Serialization(String),
-    /// The value breaks one or more constraints (`ValidationException`).
-    Invalid(Vec<FieldViolation>),
+    /// The value breaks one or more constraints (`ValidationException`): the first
+    /// [`MAX_REPORTED`] violations, and how many more there were.
+    Invalid(Vec<FieldViolation>, usize),
+}
+
+/// The violation of a list or map of `len` items against its size bounds, if any.
+pub fn size_violation(
+    path: &str,
+    len: usize,
+    min: Option<i64>,
+    max: Option<i64>,
+    noun: &str,
+) -> Option<FieldViolation> {
+    let n = i64::try_from(len).unwrap_or(i64::MAX);
+    let code = if min.is_some_and(|lo| n < lo) {
+        Code::NotEnoughValues
+    } else if max.is_some_and(|hi| n > hi) {
+        Code::TooManyValues
+    } else {
+        return None;
+    };
+    let message = format!(
+        "{} must contain {} {noun}; it has {n}.",
+        where_(path),
+        range_text(min, max)
+    );
+    Some(FieldViolation::new(path, code, message))
 }
 
 /// Validates `value` against shape `shape`.
@@ -86,18 +118,21 @@ pub fn validate(model: &Model, shape: ShapeId, value: &Value) -> Result<(), Inpu
     let mut walker = Walker {
         model,
         violations: Vec::new(),
+        omitted: 0,
     };
     walker.value(shape, value, &mut String::new())?;
     if walker.violations.is_empty() {
         Ok(())
     } else {
-        Err(InputError::Invalid(walker.violations))
+        Err(InputError::Invalid(walker.violations, walker.omitted))
     }
 }
 
 struct Walker<'m> {
     model: &'m Model,
     violations: Vec<FieldViolation>,
+    /// Violations found past [`MAX_REPORTED`].
+    omitted: usize,
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -141,26 +176,42 @@ fn outside(n: i64, min: Option<i64>, max: Option<i64>) -> bool {
 }
 
 impl Walker<'_> {
-    /// Checks the size of a list or map against the shape's bounds.
-    fn size(&mut self, path: &str, len: usize, min: Option<i64>, max: Option<i64>, noun: &str) {
-        let n = len as i64;
-        let code = if min.is_some_and(|lo| n < lo) {
-            Code::NotEnoughValues
-        } else if max.is_some_and(|hi| n > hi) {
-            Code::TooManyValues
-        } else {
-            return;
-        };
-        let message = format!(
-            "{path} must contain {} {noun}; it has {n}.",
-            range_text(min, max)
-        );
-        self.push(path, code, message);
+    /// Checks the size of a list or map against the shape's bounds; whether it is too long
+    /// (its items are then not walked).
+    fn size(
+        &mut self,
+        path: &str,
+        len: usize,
+        min: Option<i64>,
+        max: Option<i64>,
+        noun: &str,
+    ) -> bool {
+        match size_violation(path, len, min, max, noun) {
+            Some(v) => {
+                let too_long = v.code == Code::TooManyValues;
+                self.keep(v);
+                too_long
+            }
+            None => false,
+        }
     }
 
-    fn push(&mut self, path: &str, code: Code, message: String) {
-        self.violations
-            .push(FieldViolation::new(path, code, message));
+    fn keep(&mut self, v: FieldViolation) {
+        if self.violations.len() < MAX_REPORTED {
+            self.violations.push(v);
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    /// Keeps a violation; its message is written only when it will be reported.
+    fn push(&mut self, path: &str, code: Code, message: impl FnOnce() -> String) {
+        if self.violations.len() < MAX_REPORTED {
+            self.violations
+                .push(FieldViolation::new(path, code, message()));
+        } else {
+            self.omitted += 1;
+        }
     }
 
     fn value(
@@ -186,11 +237,9 @@ impl Walker<'_> {
                         None | Some(Value::Null) => {
                             if required.contains(&member.name) {
                                 let p = join(path, &member.name);
-                                self.push(
-                                    &p,
-                                    Code::RequiredFieldMissing,
-                                    format!("{p} is required."),
-                                );
+                                self.push(&p, Code::RequiredFieldMissing, || {
+                                    format!("{p} is required.")
+                                });
                             }
                         }
                         Some(v) => {
@@ -205,22 +254,22 @@ impl Walker<'_> {
                 }
                 if *union && set != 1 {
                     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-                    self.push(
-                        path,
-                        Code::InvalidValue,
+                    self.push(path, Code::InvalidValue, || {
                         format!(
                             "{} must set exactly one of [{}]; {set} were set.",
                             where_(path),
                             names.join(", ")
-                        ),
-                    );
+                        )
+                    });
                 }
             }
             ShapeKind::List { member, min, max } => {
                 let Value::Array(items) = value else {
                     return Err(type_error(path, "a list", value));
                 };
-                self.size(path, items.len(), *min, *max, "items");
+                if self.size(path, items.len(), *min, *max, "items") {
+                    return Ok(());
+                }
                 for (i, item) in items.iter().enumerate() {
                     let len = path.len();
                     path.push_str(&format!("[{i}]"));
@@ -242,7 +291,9 @@ impl Walker<'_> {
                 let Value::Object(obj) = value else {
                     return Err(type_error(path, "an object", value));
                 };
-                self.size(path, obj.len(), *min, *max, "entries");
+                if self.size(path, obj.len(), *min, *max, "entries") {
+                    return Ok(());
+                }
                 for (k, v) in obj {
                     let len = path.len();
                     push_member(path, k);
@@ -275,33 +326,27 @@ impl Walker<'_> {
                     } else {
                         quote(text)
                     };
-                    self.push(
-                        path,
-                        Code::InvalidEnumValue,
-                        format!("{path} must be {allowed}; got {shown}."),
-                    );
+                    self.push(path, Code::InvalidEnumValue, || {
+                        format!("{path} must be {allowed}; got {shown}.")
+                    });
                     return Ok(());
                 }
                 let n = text.chars().count() as i64;
                 if outside(n, *min, *max) {
-                    self.push(
-                        path,
-                        Code::InvalidStringFormat,
+                    self.push(path, Code::InvalidStringFormat, || {
                         format!(
                             "{path} must be {} characters long; it has {n}.",
                             range_text(*min, *max)
-                        ),
-                    );
+                        )
+                    });
                     return Ok(());
                 }
                 if let Some(p) = pattern
                     && !p.matches(text)
                 {
-                    self.push(
-                        path,
-                        Code::InvalidStringFormat,
-                        format!("{path} must match the pattern {}.", p.source),
-                    );
+                    self.push(path, Code::InvalidStringFormat, || {
+                        format!("{path} must match the pattern {}.", p.source)
+                    });
                 }
             }
             ShapeKind::Integer { min, max } | ShapeKind::Long { min, max } => {
@@ -314,11 +359,9 @@ impl Walker<'_> {
                     return Err(type_error(path, "an integer", value));
                 };
                 if outside(n, *min, *max) {
-                    self.push(
-                        path,
-                        Code::ValueOutOfRange,
-                        format!("{path} must be {}; got {n}.", range_text(*min, *max)),
-                    );
+                    self.push(path, Code::ValueOutOfRange, || {
+                        format!("{path} must be {}; got {n}.", range_text(*min, *max))
+                    });
                 }
             }
             ShapeKind::Double => {
@@ -390,7 +433,7 @@ mod tests {
 
     fn codes(r: Result<(), InputError>) -> Vec<(String, &'static str)> {
         match r {
-            Err(InputError::Invalid(v)) => {
+            Err(InputError::Invalid(v, _)) => {
                 v.into_iter().map(|f| (f.field, f.code.as_str())).collect()
             }
             other => panic!("expected violations, got {other:?}"),

@@ -1,16 +1,15 @@
 //! Rendered answers kept ready for the hottest read, GetAwsOpportunitySummary.
 //!
-//! Correctness rests on one invariant the product needs anyway: every committed change to an
-//! opportunity or its AWS side emits an `Opportunity Created/Updated` event naming it
-//! (`Service::write` publishes them). Those events evict the entry; reset and import clear
-//! everything. A generation counter stops a reader that raced a write from caching what it
-//! read before the write.
+//! Correctness rests on one invariant: every committed write reports what it changed as
+//! typed [`crate::domain::changes::Change`]s, and `Service::write` evicts the entry of each
+//! changed opportunity once the write committed; reset and import clear everything. A
+//! generation counter stops a reader that raced a write from caching what it read before the
+//! write.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::body::Bytes;
-use serde_json::Value;
 
 /// Entries kept at most; past that the cache starts over (simple and bounded).
 const CAPACITY: usize = 100_000;
@@ -56,23 +55,13 @@ impl ResponseCache {
         );
     }
 
-    /// Evicts what committed events say changed.
-    pub fn invalidate(&self, events: &[Value]) {
+    /// Evicts the answer of one opportunity, after a committed change to it.
+    pub fn evict(&self, account: &str, catalog: &str, id: &str) {
         let mut inner = self.lock();
-        let mut changed = false;
-        for e in events {
-            let account = e["account"].as_str().unwrap_or_default();
-            let catalog = e["detail"]["catalog"].as_str().unwrap_or_default();
-            if let Some(id) = e["detail"]["opportunity"]["identifier"].as_str() {
-                inner
-                    .entries
-                    .remove(&(account.to_string(), catalog.to_string(), id.to_string()));
-                changed = true;
-            }
-        }
-        if changed {
-            inner.generation += 1;
-        }
+        inner
+            .entries
+            .remove(&(account.to_string(), catalog.to_string(), id.to_string()));
+        inner.generation += 1;
     }
 
     pub fn clear(&self) {

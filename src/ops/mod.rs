@@ -1,51 +1,43 @@
-//! The operations: one handler per operation, from validated JSON input to JSON output or
-//! a [`ServiceError`]. Handlers are grouped by resource family; [`Service::call`] is the
-//! dispatch table. Operations of the model not handled here answer `NotImplemented`.
+//! The operations: from validated JSON input to a [`Reply`] or a [`ServiceError`].
+//!
+//! Operations are grouped by resource family, one folder each with the same shape:
+//! `mod.rs` (the family's operations table), `api.rs` (the API handlers), `admin.rs` (what the
+//! control plane does to the family's records) and `view.rs` (records rendered as responses).
+//! [`registry`] joins the families' tables with the model: dispatch, the implemented set and
+//! the `NotImplemented` answer of every other operation derive from it.
+//!
+//! Every lookup goes through [`access`], which decides who may see a record (spec §8).
+//! Every write goes through [`Service::write`]: one transaction, the time read inside it, and
+//! a typed list of [`Change`]s that, once committed, drives the events and cache eviction.
 
-pub mod aws_summary;
+pub mod access;
 pub mod cache;
-mod engagement_task;
-pub mod opportunity;
-pub mod solution;
+pub mod common;
+pub mod opportunities;
+pub mod registry;
+pub mod solutions;
 pub mod state;
 
 use axum::body::Bytes;
-use serde_json::{Map, Value};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 
+use crate::domain::changes::Change;
 use crate::domain::events::{self, EventLog};
+use crate::domain::time::{self, Clock};
+use crate::model::Model;
 use crate::model::validate::{Code, FieldViolation};
-use crate::model::{Model, conform::conform};
-use crate::protocol::{ApiError, ErrorKind, ValidationReason};
-use sha2::{Digest, Sha256};
+use crate::protocol::{self, ApiError, ErrorKind, Reply, ValidationReason};
+use crate::store::{Store, StoreError, Tx};
 
-use crate::store::{IdempotencyRecord, Scope, Store, StoreError, Tx};
+pub use registry::Registry;
 
-/// Who calls, where, and when.
+/// Who calls, and where.
 #[derive(Debug, Clone)]
 pub struct Context {
     pub account: String,
     pub catalog: String,
     pub region: String,
-    pub now: chrono::DateTime<chrono::Utc>,
-}
-
-impl Context {
-    pub fn scope(&self) -> Scope {
-        Scope {
-            account: self.account.clone(),
-            catalog: self.catalog.clone(),
-        }
-    }
-
-    /// Where and when events of this call happen.
-    pub fn origin(&self) -> events::Origin<'_> {
-        events::Origin {
-            account: &self.account,
-            region: &self.region,
-            catalog: &self.catalog,
-            time: self.now,
-        }
-    }
 }
 
 /// Why an operation failed.
@@ -101,89 +93,130 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+/// One write in progress: its transaction, the time it happens at, and what it changed.
+pub struct Write<'t> {
+    pub tx: &'t mut dyn Tx,
+    /// Read from the service clock inside the transaction.
+    pub now: DateTime<Utc>,
+    changes: Vec<Change>,
+}
+
+impl Write<'_> {
+    /// Records what this write changed (published once it committed).
+    pub fn changed(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    /// `now` as the service writes timestamps.
+    pub fn stamp(&self) -> String {
+        time::format(self.now)
+    }
+}
+
 /// The operations over one store.
 pub struct Service<S: Store> {
     pub store: S,
     pub region: String,
     pub model: &'static Model,
+    pub registry: Registry<S>,
     /// Events emitted by committed operations.
     pub events: EventLog,
     /// Rendered GetAwsOpportunitySummary answers.
     pub summaries: cache::ResponseCache,
+    pub clock: Clock,
 }
 
-/// Operations this emulator implements.
-pub const IMPLEMENTED: [&str; 12] = [
-    "AssignOpportunity",
-    "AssociateOpportunity",
-    "CreateOpportunity",
-    "DisassociateOpportunity",
-    "GetAwsOpportunitySummary",
-    "GetOpportunity",
-    "ListEngagementFromOpportunityTasks",
-    "ListOpportunities",
-    "ListSolutions",
-    "StartEngagementFromOpportunityTask",
-    "SubmitOpportunity",
-    "UpdateOpportunity",
-];
+/// The store setting that says what stored listings were rendered with.
+const LISTINGS_SETTING: &str = "listings";
 
 impl<S: Store> Service<S> {
-    pub fn new(store: S, region: String) -> Self {
-        Self {
+    /// The service over `store`; stored renderings made under other settings (another
+    /// region, another model) are rebuilt first, in one transaction.
+    pub fn open(store: S, region: String) -> Result<Self, StoreError> {
+        let model = Model::get();
+        let wanted = opportunities::view::listing_settings(&region);
+        store.transaction(|tx| {
+            if tx.setting(LISTINGS_SETTING)?.as_deref() != Some(wanted.as_str()) {
+                let rebuilt = tx.rebuild_listings(&opportunities::view::listing_in(&region))?;
+                tx.put_setting(LISTINGS_SETTING, &wanted)?;
+                if rebuilt > 0 {
+                    tracing::info!(rebuilt, settings = %wanted, "stored listings rebuilt");
+                }
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(Self {
             store,
             region,
-            model: Model::get(),
+            model,
+            registry: Registry::build(model),
             events: EventLog::default(),
             summaries: cache::ResponseCache::default(),
-        }
+            clock: Clock::default(),
+        })
     }
 
-    /// Runs `f` in one transaction; the events it queues are published once it committed.
+    /// Runs `f` in one transaction, with the time read inside it; once committed, the changes
+    /// it recorded evict the answers they made stale and are published as events.
     pub(crate) fn write<T>(
         &self,
-        f: impl FnOnce(&mut dyn Tx, &mut Vec<Value>) -> Result<T, ServiceError>,
+        ctx: &Context,
+        f: impl FnOnce(&mut Write<'_>) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
-        let mut pending = Vec::new();
-        let out = self.store.transaction(|tx| f(tx, &mut pending))?;
-        self.summaries.invalidate(&pending);
-        self.events.publish(pending);
+        let (out, now, changes) = self.store.transaction(|tx| {
+            let mut w = Write {
+                tx,
+                now: self.clock.now(),
+                changes: Vec::new(),
+            };
+            let out = f(&mut w)?;
+            Ok::<_, ServiceError>((out, w.now, w.changes))
+        })?;
+        self.committed(ctx, now, &changes);
         Ok(out)
     }
 
-    /// Runs operation `name` on a validated `input`; the output is trimmed to its shape.
-    pub fn call(&self, name: &str, ctx: &Context, input: &Value) -> Result<Bytes, ServiceError> {
-        match name {
-            "GetAwsOpportunitySummary" => return aws_summary::get_cached(self, ctx, input),
-            "ListOpportunities" => return opportunity::list(self, ctx, input),
-            _ => {}
+    fn committed(&self, ctx: &Context, now: DateTime<Utc>, changes: &[Change]) {
+        if changes.is_empty() {
+            return;
         }
-        let out = match name {
-            "CreateOpportunity" => opportunity::create(self, ctx, input),
-            "GetOpportunity" => opportunity::get(self, ctx, input),
-            "UpdateOpportunity" => opportunity::update(self, ctx, input),
-            "AssignOpportunity" => opportunity::assign(self, ctx, input),
-            "AssociateOpportunity" => opportunity::associate(self, ctx, input, true),
-            "DisassociateOpportunity" => opportunity::associate(self, ctx, input, false),
-            "SubmitOpportunity" => opportunity::submit(self, ctx, input),
-            "StartEngagementFromOpportunityTask" => engagement_task::start(self, ctx, input),
-            "ListEngagementFromOpportunityTasks" => engagement_task::list(self, ctx, input),
-            "ListSolutions" => solution::list(self, ctx, input),
-            "GetAwsOpportunitySummary" => aws_summary::get(self, ctx, input),
-            other => Err(ServiceError::NotImplemented(format!(
-                "The operation {other} of partnercentral-selling is not implemented by partnercentral-local yet."
-            ))),
-        }?;
-        Ok(self.finish(name, out))
+        for c in changes {
+            self.summaries
+                .evict(&ctx.account, &ctx.catalog, c.opportunity_id());
+        }
+        let origin = events::Origin {
+            account: &ctx.account,
+            region: &ctx.region,
+            catalog: &ctx.catalog,
+            time: now,
+        };
+        self.events.publish(
+            changes
+                .iter()
+                .flat_map(|c| events::for_change(&origin, c))
+                .collect(),
+        );
     }
 
-    /// Trims an output to its shape and serializes it.
-    pub(crate) fn finish(&self, name: &str, out: Value) -> Bytes {
-        let value = match self.model.operation(name).and_then(|op| op.output) {
-            Some(shape) => conform(self.model, shape, out),
-            None => Value::Object(Map::new()),
+    /// The answer `name` can give without touching the store (a cached rendering), if any.
+    /// Cheap enough for the async request path.
+    pub fn call_fast(&self, name: &str, ctx: &Context, input: &Value) -> Option<Bytes> {
+        (self.registry.entry(name)?.fast?)(self, ctx, input)
+    }
+
+    /// Runs operation `name` on a validated `input`. Blocking: call it off the async runtime.
+    pub fn call(&self, name: &str, ctx: &Context, input: &Value) -> Result<Bytes, ServiceError> {
+        let Some(entry) = self.registry.entry(name) else {
+            return Err(ServiceError::NotImplemented(format!(
+                "The operation {name} of partnercentral-selling is not implemented by partnercentral-local yet."
+            )));
         };
-        Bytes::from(serde_json::to_vec(&value).unwrap_or_else(|_| b"{}".to_vec()))
+        Ok(self.encode(name, (entry.run)(self, ctx, input)?))
+    }
+
+    /// Serializes a reply of operation `name`.
+    pub(crate) fn encode(&self, name: &str, reply: Reply) -> Bytes {
+        protocol::encode_reply(self.model, self.model.operation(name), reply)
     }
 
     /// Wipes all state, or one account's and/or catalog's.
@@ -195,123 +228,4 @@ impl<S: Store> Service<S> {
         }
         Ok(())
     }
-}
-
-/// Checks a document the control plane writes against a named shape of the model.
-pub(crate) fn check_shape(model: &Model, shape: &str, value: &Value) -> Result<(), ServiceError> {
-    use crate::model::validate::{InputError, validate};
-    let Some(id) = model.shape_id(shape) else {
-        return Ok(());
-    };
-    validate(model, id, value).map_err(|e| match e {
-        InputError::Invalid(v) => ServiceError::Invalid(v),
-        InputError::Serialization(m) => ServiceError::invalid("", Code::InvalidValue, m),
-    })
-}
-
-/// The string at a dotted path of a JSON value.
-pub(crate) fn str_at<'v>(value: &'v Value, path: &str) -> Option<&'v str> {
-    path.split('.').try_fold(value, |v, p| v.get(p))?.as_str()
-}
-
-/// The list of strings at a member (absent = empty).
-pub(crate) fn strings(value: &Value, member: &str) -> Vec<String> {
-    value
-        .get(member)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// `MaxResults` or its default.
-pub(crate) fn page_size(input: &Value, default: usize) -> usize {
-    input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .map(|n| n as usize)
-        .unwrap_or(default)
-        .max(1)
-}
-
-/// The error a token we did not issue gets.
-pub(crate) fn bad_token() -> ServiceError {
-    ServiceError::invalid(
-        "NextToken",
-        Code::InvalidValue,
-        "NextToken is not valid for this request; pass the NextToken of the previous page of the same query.",
-    )
-}
-
-/// Whether a document's string members match every non-empty filter list.
-pub(crate) fn matches_filters(doc: &Value, filters: &[(&str, Vec<String>)]) -> bool {
-    filters.iter().all(|(member, wanted)| {
-        wanted.is_empty() || str_at(doc, member).is_some_and(|v| wanted.iter().any(|w| w == v))
-    })
-}
-
-/// One page of an in-memory list, as `{items_key: [...], NextToken?}`, with an offset token
-/// (for small collections only).
-pub(crate) fn offset_page(
-    input: &Value,
-    items: Vec<Value>,
-    default_size: usize,
-    items_key: &str,
-) -> Result<Value, ServiceError> {
-    use crate::domain::pagination::{Position, decode, encode, fingerprint};
-    let fp = fingerprint(input);
-    let start = match input.get("NextToken").and_then(Value::as_str) {
-        Some(t) => decode(&fp, t).ok_or_else(bad_token)?.number.max(0) as usize,
-        None => 0,
-    };
-    let size = page_size(input, default_size);
-    let total = items.len();
-    let end = start.saturating_add(size).min(total);
-    let page: Vec<Value> = items.into_iter().skip(start).take(size).collect();
-    let mut out = Map::new();
-    out.insert(items_key.to_string(), Value::Array(page));
-    if end < total {
-        let token = encode(
-            &fp,
-            Position {
-                value: String::new(),
-                number: end as i64,
-            },
-        );
-        out.insert("NextToken".into(), Value::String(token));
-    }
-    Ok(Value::Object(out))
-}
-
-/// Runs `create` once per idempotency token: a repeated token with the same input replays
-/// the first answer; with another input it is a `ConflictException`.
-pub(crate) fn idempotent(
-    tx: &mut dyn Tx,
-    scope: &Scope,
-    operation: &str,
-    input: &Value,
-    create: impl FnOnce(&mut dyn Tx) -> Result<Value, ServiceError>,
-) -> Result<Value, ServiceError> {
-    let token = str_at(input, "ClientToken").unwrap_or_default();
-    let hash = hex::encode(Sha256::digest(input.to_string().as_bytes()));
-    if let Some(prior) = tx.get_idempotency(scope, operation, token)? {
-        return if prior.request_hash == hash {
-            Ok(prior.response)
-        } else {
-            Err(ServiceError::Conflict(
-                "Conflicting client token submitted for a new request body.".to_string(),
-            ))
-        };
-    }
-    let response = create(tx)?;
-    let record = IdempotencyRecord {
-        request_hash: hash,
-        response: response.clone(),
-    };
-    tx.put_idempotency(scope, operation, token, &record)?;
-    Ok(response)
 }

@@ -5,28 +5,22 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use super::{Context, Service, ServiceError, aws_summary, check_shape, opportunity};
-use crate::domain::{CATALOGS, ids, time};
+use super::common::check_shape;
+use super::opportunities::view;
+use super::{Context, Service, ServiceError};
+use crate::domain::{CATALOGS, ids};
 use crate::model::Model;
 use crate::store::{STATE_FORMAT, STATE_VERSION, StateDocument, Store};
 
 /// Everything stored.
 pub fn export<S: Store>(svc: &Service<S>) -> Result<StateDocument, ServiceError> {
-    Ok(svc.store.read(|tx| tx.export())?)
+    Ok(svc.store.snapshot(|tx| tx.export())?)
 }
 
 /// Replaces everything stored with `doc`, after checking all of it.
 pub fn import<S: Store>(svc: &Service<S>, doc: &StateDocument) -> Result<Value, String> {
     check(svc.model, &svc.region, doc)?;
-    let listing = |scope: &crate::store::Scope, rec: &crate::store::OpportunityRecord| {
-        let ctx = Context {
-            account: scope.account.clone(),
-            catalog: scope.catalog.clone(),
-            region: svc.region.clone(),
-            now: time::now(),
-        };
-        opportunity::listing(&ctx, rec)
-    };
+    let listing = view::listing_in(&svc.region);
     svc.store
         .transaction(|tx| tx.import(doc, &listing))
         .map_err(|e| format!("storage failure: {e}"))?;
@@ -65,6 +59,13 @@ pub fn check(model: &Model, region: &str, doc: &StateDocument) -> Result<(), Str
             doc.format, doc.version
         ));
     }
+    if !(1..=ids::MAX_OPPORTUNITY_NUMBER + 1).contains(&doc.next_opportunity_number) {
+        return Err(format!(
+            "nextOpportunityNumber must be between 1 and {}; got {}",
+            ids::MAX_OPPORTUNITY_NUMBER + 1,
+            doc.next_opportunity_number
+        ));
+    }
     let mut seen_scopes = HashSet::new();
     for (i, scope) in doc.scopes.iter().enumerate() {
         let at = format!("scopes[{i}]");
@@ -87,12 +88,11 @@ pub fn check(model: &Model, region: &str, doc: &StateDocument) -> Result<(), Str
             account: scope.account_id.clone(),
             catalog: scope.catalog.clone(),
             region: region.to_string(),
-            now: time::now(),
         };
         let mut ids = HashSet::new();
         for (j, rec) in scope.opportunities.iter().enumerate() {
             let at = format!("{at}.opportunities[{j}]");
-            if rec.id != format!("O{}", rec.num) || rec.num < 1 {
+            if rec.id != ids::opportunity_id(rec.num) || rec.num < 1 {
                 return Err(format!(
                     "{at}: id '{}' must be 'O' followed by num {}",
                     rec.id, rec.num
@@ -127,13 +127,13 @@ pub fn check(model: &Model, region: &str, doc: &StateDocument) -> Result<(), Str
             against(
                 model,
                 "GetOpportunityResponse",
-                &opportunity::render(&ctx, rec),
+                &view::opportunity(&ctx, rec),
                 &at,
             )?;
         }
         for (j, rec) in scope.aws_summaries.iter().enumerate() {
             let at = format!("{at}.awsSummaries[{j}]");
-            let rendered = aws_summary::render(&ctx, &rec.opportunity_id, None, rec);
+            let rendered = view::aws_summary(&ctx, &rec.opportunity_id, None, rec);
             against(model, "GetAwsOpportunitySummaryResponse", &rendered, &at)?;
         }
         for (j, rec) in scope.solutions.iter().enumerate() {

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::validate::{FieldViolation, InputError};
+use crate::model::validate::{FieldViolation, InputError, MAX_REPORTED};
 
 /// Namespace of the service's modeled error shapes.
 pub const SERVICE_NAMESPACE: &str = "com.amazonaws.partnercentralselling";
@@ -158,18 +158,33 @@ impl ApiError {
 
     /// A `ValidationException` with one `ErrorList` entry per violation.
     pub fn validation(reason: ValidationReason, violations: &[FieldViolation]) -> Self {
-        let message = match violations {
-            [one] => one.message.clone(),
-            many => format!(
+        Self::validation_of(reason, violations, 0)
+    }
+
+    /// A `ValidationException` with one `ErrorList` entry for each of the first
+    /// [`MAX_REPORTED`] violations; the message counts the others ("and N more").
+    pub fn validation_of(
+        reason: ValidationReason,
+        violations: &[FieldViolation],
+        omitted: usize,
+    ) -> Self {
+        let shown = &violations[..violations.len().min(MAX_REPORTED)];
+        let omitted = omitted + (violations.len() - shown.len());
+        let mut message = match (shown, omitted) {
+            ([one], 0) => one.message.clone(),
+            (many, _) => format!(
                 "{} validation errors detected: {}",
-                many.len(),
+                many.len() + omitted,
                 many.iter()
                     .map(|v| v.message.as_str())
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
         };
-        let list: Vec<Value> = violations
+        if omitted > 0 {
+            message.push_str(&format!(" ... and {omitted} more."));
+        }
+        let list: Vec<Value> = shown
             .iter()
             .map(|v| {
                 serde_json::json!({"FieldName": v.field, "Code": v.code.as_str(), "Message": v.message})
@@ -192,8 +207,8 @@ impl From<InputError> for ApiError {
     fn from(e: InputError) -> Self {
         match e {
             InputError::Serialization(m) => ApiError::new(ErrorKind::Serialization, m),
-            InputError::Invalid(v) => {
-                ApiError::validation(ValidationReason::RequestValidationFailed, &v)
+            InputError::Invalid(v, omitted) => {
+                ApiError::validation_of(ValidationReason::RequestValidationFailed, &v, omitted)
             }
         }
     }

@@ -1,6 +1,8 @@
 //! The awsJson1_0 protocol: which operation a request names, how its body decodes, and
-//! how answers are written. [`error_response`] is the only code that writes an error.
+//! how answers are serialized and written. [`error_response`] is the only code that writes an
+//! error; [`encode_reply`] and [`encode_page`] the only code that serializes an answer.
 
+pub mod decode;
 pub mod error;
 
 use axum::body::Body;
@@ -9,8 +11,17 @@ use serde_json::{Map, Value};
 
 pub use error::{ApiError, ErrorKind, ValidationReason};
 
-use crate::model::validate::quote;
+use crate::model::conform::conform;
+use crate::model::validate::{FieldViolation, quote};
 use crate::model::{Model, Operation};
+
+/// What an operation answers: a document (trimmed to the output shape when serialized) or
+/// bytes already serialized (a cached answer, a page of pre-rendered entries).
+#[derive(Debug)]
+pub enum Reply {
+    Doc(Value),
+    Encoded(axum::body::Bytes),
+}
 
 /// Content type of every answer.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
@@ -109,25 +120,73 @@ pub fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Decodes a request body: empty means `{}`; anything but a JSON object is refused.
-pub fn decode_body(bytes: &[u8]) -> Result<Value, ApiError> {
+/// Decodes a request body along `op`'s input shape (see [`decode`]): empty means `{}`;
+/// anything but a JSON object is refused. Also answers the lists and maps that were longer
+/// than the model allows (counted, not built).
+pub fn decode_body(
+    model: &Model,
+    op: &Operation,
+    bytes: &[u8],
+) -> Result<(Value, Vec<FieldViolation>), ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Map::new()));
+        return Ok((Value::Object(Map::new()), Vec::new()));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+    let decoded = decode::decode(model, op.input, bytes).map_err(|e| {
         ApiError::new(
             ErrorKind::Serialization,
             format!("The request body is not valid JSON: {e}."),
         )
     })?;
-    if value.is_object() {
-        Ok(value)
+    if decoded.value.is_object() {
+        Ok((decoded.value, decoded.oversized))
     } else {
         Err(ApiError::new(
             ErrorKind::Serialization,
             "The request body must be a JSON object.",
         ))
     }
+}
+
+/// Serializes an answer of `op`: a document is trimmed to the output shape first, so that
+/// internal members can never leak.
+pub fn encode_reply(model: &Model, op: Option<&Operation>, reply: Reply) -> axum::body::Bytes {
+    match reply {
+        Reply::Encoded(bytes) => bytes,
+        Reply::Doc(doc) => {
+            let value = match op.and_then(|o| o.output) {
+                Some(shape) => conform(model, shape, doc),
+                None => Value::Object(Map::new()),
+            };
+            axum::body::Bytes::from(serde_json::to_vec(&value).unwrap_or_else(|_| b"{}".to_vec()))
+        }
+    }
+}
+
+/// A page of entries serialized when they were stored: `{items_key: [..], NextToken?}`,
+/// joined as they are.
+pub fn encode_page<'a>(
+    items_key: &str,
+    items: impl Iterator<Item = &'a str> + Clone,
+    next_token: Option<&str>,
+) -> axum::body::Bytes {
+    let size: usize = items.clone().map(|i| i.len() + 1).sum();
+    let mut out = String::with_capacity(size + items_key.len() + 64);
+    out.push('{');
+    out.push_str(&Value::String(items_key.to_string()).to_string());
+    out.push_str(":[");
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push(']');
+    if let Some(token) = next_token {
+        out.push_str(",\"NextToken\":");
+        out.push_str(&Value::String(token.to_string()).to_string());
+    }
+    out.push('}');
+    axum::body::Bytes::from(out)
 }
 
 fn base(status: u16, request_id: &str, body: impl Into<Body>) -> Response<Body> {

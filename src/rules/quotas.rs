@@ -75,6 +75,14 @@ impl QuotaTable {
         }
     }
 
+    /// The class (rule name) operation `name` belongs to, if any.
+    pub fn class_of(&self, name: &str) -> Option<&str> {
+        self.rules
+            .iter()
+            .find(|r| r.operations.iter().any(|o| o == name))
+            .map(|r| r.name.as_str())
+    }
+
     /// Reads a table from JSON, checking operation names against the model.
     pub fn parse(text: &str, model: &Model) -> Result<Self, String> {
         let table: QuotaTable = serde_json::from_str(text).map_err(|e| e.to_string())?;

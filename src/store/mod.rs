@@ -28,10 +28,16 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
-    #[error("storage lock poisoned")]
-    Poisoned,
     #[error("cannot open storage: {0}")]
     Open(String),
+    #[error("no more {0} can be handed out")]
+    Exhausted(&'static str),
+}
+
+/// What a healthy store reports of itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreFacts {
+    pub schema_version: i64,
 }
 
 impl StoreError {
@@ -284,23 +290,39 @@ pub trait Tx {
     /// Every stored solution of the scope, by id.
     fn list_solutions(&self, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError>;
     fn put_solution(&mut self, scope: &Scope, rec: &SolutionRecord) -> Result<(), StoreError>;
+
+    /// A setting of the store itself (e.g. what stored renderings were made with).
+    fn setting(&self, name: &str) -> Result<Option<String>, StoreError>;
+    fn put_setting(&mut self, name: &str, value: &str) -> Result<(), StoreError>;
+    /// Renders every stored ListOpportunities entry again; how many.
+    fn rebuild_listings(
+        &mut self,
+        listing: &dyn Fn(&Scope, &OpportunityRecord) -> String,
+    ) -> Result<usize, StoreError>;
 }
 
 /// A storage backend.
 pub trait Store: Send + Sync + 'static {
-    /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise.
+    /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise (also
+    /// when it panics; the store stays usable).
     fn transaction<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
     ) -> Result<T, E>;
 
-    /// Runs `f` over a consistent snapshot, for operations that only read.
-    fn read<T, E: From<StoreError>>(
+    /// Runs `f` over a consistent snapshot, for operations that only read. Reads never wait
+    /// for a writer.
+    fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>)
+    -> Result<T, E>;
+
+    /// Like [`Store::read`], for a long read (an export): it holds off no writer.
+    fn snapshot<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, E>,
-    ) -> Result<T, E> {
-        self.transaction(|tx| f(tx))
-    }
+    ) -> Result<T, E>;
+
+    /// Checks that the store answers reads and writes; what it reports of itself.
+    fn health(&self) -> Result<StoreFacts, StoreError>;
 
     /// `"sqlite"` or `"memory"`.
     fn kind(&self) -> &'static str;

@@ -2,25 +2,46 @@
 //! mode, or the same schema in memory for `--in-memory`.
 //!
 //! Records are stored as JSON documents beside the columns queries filter and sort on.
-//! One connection behind a mutex serialises transactions; `synchronous=NORMAL` in WAL mode
-//! makes a committed transaction survive a crash of the process.
+//! One writer connection serialises write transactions; reads go through a pool of
+//! read-only connections, so that they never wait for a writer or an export (WAL readers
+//! see the last commit). `synchronous=NORMAL` in WAL mode makes a committed transaction
+//! survive a crash of the process. In memory, the connections share one `memdb` database, and
+//! an export reads a private copy of it.
+//!
+//! The database records its schema version (`PRAGMA user_version`) and is migrated on open;
+//! a database from a newer build is refused. A panic inside a transaction rolls it back and
+//! leaves the store usable. The data directory is locked (a lock file) for the life of the
+//! store, so a second server cannot open it.
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
     AwsSummaryRecord, IdempotencyEntry, IdempotencyRecord, ListedOpportunity, OpportunityQuery,
     OpportunityRecord, OpportunitySortKey, STATE_FORMAT, STATE_VERSION, Scope, ScopeState,
-    SolutionRecord, StateDocument, Store, StoreError, TaskRecord, Tx,
+    SolutionRecord, StateDocument, Store, StoreError, StoreFacts, TaskRecord, Tx,
 };
+use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "partnercentral-local.sqlite3";
+/// File the running server holds locked inside the data directory.
+pub const LOCK_FILE: &str = "partnercentral-local.lock";
+
+/// The schema version this build writes. History: 0 = no version recorded (before
+/// rendered listings, or with them); 1 = rendered listings; 2 = `settings` (what stored
+/// renderings were made with).
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Read-only connections kept for reads.
+const READERS: usize = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -51,14 +72,22 @@ CREATE TABLE IF NOT EXISTS solutions (
     account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, catalog, id)
 );
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
-/// First opportunity number handed out, so that ids look like real ones (`O` + 7 digits).
-const FIRST_OPPORTUNITY_NUMBER: i64 = 1_000_001;
-
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
     in_memory: bool,
+    /// Held locked for the store's life (data directory only).
+    _lock: Option<File>,
+}
+
+/// A lock whose holder panicked still guards a usable connection: the panic unwound through
+/// the transaction, which rolled back.
+fn relock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl SqliteStore {
@@ -71,48 +100,149 @@ impl SqliteStore {
             ))
         })?;
         // SQLite reports a read-only or full directory as a bare I/O error; say what it is.
-        std::fs::OpenOptions::new()
+        let cannot_write = |e: std::io::Error| {
+            StoreError::Open(format!(
+                "cannot write the data directory {}: {e}",
+                dir.display()
+            ))
+        };
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))
+            .map_err(cannot_write)?;
+        lock.try_lock().map_err(|_| {
+            StoreError::Open(format!(
+                "the data directory {} is in use by another partnercentral-local",
+                dir.display()
+            ))
+        })?;
+        File::options()
             .create(true)
             .append(true)
             .open(dir.join(DB_FILE))
-            .map_err(|e| {
-                StoreError::Open(format!(
-                    "cannot write the data directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
-        let conn = Connection::open(dir.join(DB_FILE))?;
-        // One process owns the data directory: holding the lock for the connection's life
-        // spares every transaction the file-lock system calls (and keeps a second server out).
-        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::init(conn, false)
+            .map_err(cannot_write)?;
+        let path = dir.join(DB_FILE);
+        let writer = Connection::open(&path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        let writer = Self::init_writer(writer)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let conn = Connection::open_with_flags(
+                    &path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                Ok(Mutex::new(conn))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            in_memory: false,
+            _lock: Some(lock),
+        })
     }
 
-    /// A database that lives only in memory.
+    /// A database that lives only in memory (shared by this store's connections).
     pub fn in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory()?, true)
+        let name = format!(
+            "file:/partnercentral-local-{}?vfs=memdb",
+            uuid::Builder::from_random_bytes(rand::random()).into_uuid()
+        );
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let writer = Self::init_writer(Connection::open_with_flags(&name, flags)?)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let conn = Connection::open_with_flags(&name, flags)?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                conn.pragma_update(None, "query_only", true)?;
+                Ok(Mutex::new(conn))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            in_memory: true,
+            _lock: None,
+        })
     }
 
-    fn init(conn: Connection, in_memory: bool) -> Result<Self, StoreError> {
+    fn init_writer(mut conn: Connection) -> Result<Connection, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
-        let has_listing: bool = conn
+        migrate(&mut conn)?;
+        Ok(conn)
+    }
+
+    /// A free reader, or the next one in turn when all are busy.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        for r in &self.readers {
+            match r.try_lock() {
+                Ok(guard) => return guard,
+                Err(std::sync::TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        relock(&self.readers[i])
+    }
+
+    /// The schema version of an open database.
+    fn schema_version(conn: &Connection) -> Result<i64, StoreError> {
+        Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}
+
+fn table_exists(conn: &Connection, table: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .exists([table])?)
+}
+
+/// Brings a database to [`SCHEMA_VERSION`] in one transaction, or refuses a newer one.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version = SqliteStore::schema_version(conn)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Open(format!(
+            "the data directory was written by a newer partnercentral-local (schema version \
+             {version}; this build reads versions up to {SCHEMA_VERSION}): run that version, or \
+             export its state (GET /_admin/state) and import it here"
+        )));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if table_exists(&tx, "opportunities")? {
+        let has_listing = tx
             .prepare("SELECT 1 FROM pragma_table_info('opportunities') WHERE name = 'listing'")?
             .exists([])?;
         if !has_listing {
-            return Err(StoreError::Open(
-                "the data directory was written by an older partnercentral-local; export its state with \
-                 that version (GET /_admin/state) and import it here, or start from an empty directory"
-                    .to_string(),
-            ));
+            // Version 0 without rendered listings: add them (rebuilt below, as settings are
+            // unknown).
+            tx.execute_batch(
+                "ALTER TABLE opportunities ADD COLUMN listing TEXT NOT NULL DEFAULT ''",
+            )?;
         }
-        Ok(Self {
-            conn: Mutex::new(conn),
-            in_memory,
-        })
+        tracing::info!(
+            from = version,
+            to = SCHEMA_VERSION,
+            "migrating the database"
+        );
     }
+    // Creates what is missing; `settings` starts empty, so every stored rendering is
+    // rebuilt by the service on start.
+    tx.execute_batch(SCHEMA)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -120,7 +250,11 @@ impl Store for SqliteStore {
         &self,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
+        let mut conn = relock(&self.writer);
+        if !conn.is_autocommit() {
+            // Only a transaction abandoned mid-way could leave this; never build on it.
+            conn.execute_batch("ROLLBACK").map_err(StoreError::from)?;
+        }
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
@@ -134,7 +268,7 @@ impl Store for SqliteStore {
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
+        let mut conn = self.reader();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(StoreError::from)?;
@@ -142,6 +276,47 @@ impl Store for SqliteStore {
         let out = f(&wrapper)?;
         wrapper.tx.finish().map_err(StoreError::from)?;
         Ok(out)
+    }
+
+    fn snapshot<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if !self.in_memory {
+            // A WAL reader sees one commit for the whole transaction and blocks nobody.
+            return self.read(f);
+        }
+        // In memory a long reader would hold off writers: copy the database (the writers
+        // wait only for the copy) and read the copy.
+        let mut copy = Connection::open_in_memory().map_err(StoreError::from)?;
+        {
+            let conn = self.reader();
+            conn.execute_batch("BEGIN; SELECT count(*) FROM counters;")
+                .map_err(StoreError::from)?;
+            let copied = conn.serialize(rusqlite::MAIN_DB).and_then(|data| {
+                copy.deserialize_read_exact(rusqlite::MAIN_DB, &data[..], data.len(), true)
+            });
+            conn.execute_batch("COMMIT").map_err(StoreError::from)?;
+            copied.map_err(StoreError::from)?;
+        }
+        let tx = copy
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(StoreError::from)?;
+        let wrapper = SqliteTx { tx };
+        let out = f(&wrapper)?;
+        wrapper.tx.finish().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    fn health(&self) -> Result<StoreFacts, StoreError> {
+        let schema_version = {
+            let conn = relock(&self.writer);
+            let version = Self::schema_version(&conn)?;
+            conn.query_row("SELECT count(*) FROM counters", [], |r| r.get::<_, i64>(0))?;
+            version
+        };
+        self.read(|tx| tx.is_empty().map(|_| ()))?;
+        Ok(StoreFacts { schema_version })
     }
 
     fn kind(&self) -> &'static str {
@@ -227,13 +402,17 @@ impl SqliteTx<'_> {
 
 impl Tx for SqliteTx<'_> {
     fn next_opportunity_number(&mut self) -> Result<i64, StoreError> {
-        let n: i64 = self.tx.query_row(
-            "INSERT INTO counters (name, value) VALUES ('opportunity', ?1)
-             ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-            params![FIRST_OPPORTUNITY_NUMBER],
-            |r| r.get(0),
-        )?;
-        Ok(n)
+        let n: Option<i64> = self
+            .tx
+            .query_row(
+                "INSERT INTO counters (name, value) VALUES ('opportunity', ?1)
+                 ON CONFLICT (name) DO UPDATE SET value = value + 1 WHERE value < ?2
+                 RETURNING value",
+                params![FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER],
+                |r| r.get(0),
+            )
+            .optional()?;
+        n.ok_or(StoreError::Exhausted("opportunity numbers"))
     }
 
     fn get_opportunity(
@@ -567,5 +746,52 @@ impl Tx for SqliteTx<'_> {
 
     fn put_solution(&mut self, scope: &Scope, rec: &SolutionRecord) -> Result<(), StoreError> {
         self.put_doc("solutions", scope, &rec.id, rec)
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT value FROM settings WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn put_setting(&mut self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+
+    fn rebuild_listings(
+        &mut self,
+        listing: &dyn Fn(&Scope, &OpportunityRecord) -> String,
+    ) -> Result<usize, StoreError> {
+        let mut rebuilt = 0;
+        {
+            let mut stmt = self
+                .tx
+                .prepare("SELECT rowid, account, catalog, doc FROM opportunities")?;
+            let mut cursor = stmt.query([])?;
+            let mut update = self
+                .tx
+                .prepare("UPDATE opportunities SET listing = ?1 WHERE rowid = ?2")?;
+            while let Some(row) = cursor.next()? {
+                let scope = Scope {
+                    account: row.get(1)?,
+                    catalog: row.get(2)?,
+                };
+                let doc: String = row.get(3)?;
+                let rec: OpportunityRecord = from_json(&doc)?;
+                let rowid: i64 = row.get(0)?;
+                update.execute(params![listing(&scope, &rec), rowid])?;
+                rebuilt += 1;
+            }
+        }
+        Ok(rebuilt)
     }
 }

@@ -1,0 +1,45 @@
+//! What every request handler shares, API and control plane alike: the service, the
+//! authenticator, the body limits, the control-plane token, faults and quotas; and the one
+//! way handlers run store work — on tokio's blocking pool, never on the async workers.
+
+use std::sync::Arc;
+
+use crate::auth::{Authenticator, Secret};
+use crate::http::body::BodyLimits;
+use crate::ops::Service;
+use crate::rules::{Faults, Quotas};
+use crate::store::SqliteStore;
+
+/// The state behind every route.
+pub struct AppState {
+    pub service: Service<SqliteStore>,
+    pub auth: Authenticator,
+    /// Size and time limits of request bodies, for the API and the control plane.
+    pub body: BodyLimits,
+    /// The control plane's bearer token, if it requires one.
+    pub admin_token: Option<Secret>,
+    pub faults: Faults,
+    /// Enforced rate quotas (`--quotas aws`).
+    pub quotas: Option<Quotas>,
+}
+
+/// Store work that panicked (already logged); the store itself rolled back and stays usable.
+#[derive(Debug, Clone, Copy)]
+pub struct Panicked;
+
+impl AppState {
+    /// Runs `f` (SQLite and JSON work) on the blocking pool. A panic inside it is caught
+    /// there: the transaction it was in rolls back, and the caller gets [`Panicked`].
+    pub async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&AppState) -> T + Send + 'static,
+    ) -> Result<T, Panicked> {
+        let state = Arc::clone(self);
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "a request panicked; its transaction was rolled back");
+                Panicked
+            })
+    }
+}

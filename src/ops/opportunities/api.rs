@@ -1,0 +1,748 @@
+//! The API operations of the opportunity family: the partner opportunity (create, read,
+//! replace, list, assign, associate, submit), StartEngagementFromOpportunityTask and its
+//! listing, and GetAwsOpportunitySummary (the AWS side, spec §6).
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use super::view;
+use crate::domain::changes::{Change, EngagementRef};
+use crate::domain::lifecycle::{self, APPROVED, PENDING_SUBMISSION, SUBMITTED};
+use crate::domain::pagination::{self, Position};
+use crate::domain::{SANDBOX, aws_side, ids, time};
+use crate::model::validate::Code;
+use crate::ops::access;
+use crate::ops::common::{
+    bad_token, idempotent, matches_filters, offset_page, page_size, str_at, strings,
+};
+use crate::ops::{Context, Service, ServiceError, Write};
+use crate::protocol::{self, Reply};
+use crate::store::{OpportunityQuery, OpportunityRecord, OpportunitySortKey, Store, Submission};
+
+/// Members of the input that are not part of the partner's document.
+const NOT_DOCUMENT: [&str; 4] = ["Catalog", "ClientToken", "Identifier", "LastModifiedDate"];
+
+/// How many entities of each type one opportunity may have associated.
+fn association_limit(entity_type: &str) -> usize {
+    match entity_type {
+        "AwsProducts" => 20,
+        "AwsMarketplaceOffers" | "AwsMarketplaceOfferSets" => 1,
+        _ => 10,
+    }
+}
+
+/// The shape an identifier of each associable type must match.
+fn association_shape(entity_type: &str) -> Option<&'static str> {
+    match entity_type {
+        "Solutions" => Some("SolutionIdentifier"),
+        "AwsMarketplaceOffers" => Some("AwsMarketplaceOfferIdentifier"),
+        "AwsMarketplaceOfferSets" => Some("AwsMarketplaceOfferSetIdentifier"),
+        "AwsMarketplaceSolutions" => Some("AwsMarketplaceSolutionIdentifier"),
+        "AwsMarketplaceProducts" => Some("AwsMarketplaceProductArn"),
+        _ => None,
+    }
+}
+
+/// The partner's document from a create or update input.
+fn document(input: &Value) -> Map<String, Value> {
+    let mut doc = input.as_object().cloned().unwrap_or_default();
+    for k in NOT_DOCUMENT {
+        doc.remove(k);
+    }
+    doc
+}
+
+fn lifecycle_mut(doc: &mut Map<String, Value>) -> &mut Map<String, Value> {
+    let entry = doc
+        .entry("LifeCycle")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(m) => m,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+fn review_status(rec: &OpportunityRecord) -> String {
+    rec.text("LifeCycle.ReviewStatus")
+        .unwrap_or(PENDING_SUBMISSION)
+        .to_string()
+}
+
+/// Appends to the partner's `LifeCycle.NextStepsHistory` when `NextSteps` changed.
+fn track_partner_next_steps(
+    old: Option<&Map<String, Value>>,
+    doc: &mut Map<String, Value>,
+    now: &str,
+) {
+    let old_steps = old
+        .and_then(|o| o.get("LifeCycle"))
+        .and_then(|l| l.get("NextSteps"))
+        .cloned();
+    let mut history = old
+        .and_then(|o| o.get("LifeCycle"))
+        .and_then(|l| l.get("NextStepsHistory"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let lc = lifecycle_mut(doc);
+    let new_steps = lc.get("NextSteps").cloned();
+    if let Some(Value::String(steps)) = &new_steps
+        && old_steps.as_ref() != new_steps.as_ref()
+    {
+        history.push(json!({"Value": steps, "Time": now}));
+    }
+    let excess = history.len().saturating_sub(50);
+    history.drain(..excess);
+    if history.is_empty() {
+        lc.remove("NextStepsHistory");
+    } else {
+        lc.insert("NextStepsHistory".into(), Value::Array(history));
+    }
+}
+
+/// The modification time of a record changed at `now`: strictly after its previous one.
+fn modified_at(rec: &OpportunityRecord, now: DateTime<Utc>) -> String {
+    time::format(time::next_modified(&rec.last_modified_date, now))
+}
+
+/// Stamps a changed opportunity and stores it with its listing, keeping its AWS summary's
+/// next-steps history in step.
+fn store_changed(
+    w: &mut Write<'_>,
+    ctx: &Context,
+    rec: &mut OpportunityRecord,
+) -> Result<(), ServiceError> {
+    rec.last_modified_date = modified_at(rec, w.now);
+    w.tx.put_opportunity(&access::private(ctx), rec, &view::listing(ctx, rec))?;
+    if let Some(mut summary) = access::aws_summary(w.tx, ctx, &rec.id)?
+        && aws_side::track_next_steps(&mut summary, Some(rec), &rec.last_modified_date)
+    {
+        w.tx.put_aws_summary(&access::private(ctx), &summary)?;
+    }
+    Ok(())
+}
+
+/// What a change to an opportunity did.
+pub(super) enum Edit<T> {
+    /// Nothing changed: nothing is stored, nothing emitted.
+    Unchanged(T),
+    /// The record changed as `Change` says.
+    Changed(T, Change),
+}
+
+/// The one load → change → save → record sequence of every write to an existing
+/// opportunity: loads the caller's record, lets `f` change it, stamps and stores it.
+pub(super) fn modify<S: Store, T>(
+    svc: &Service<S>,
+    ctx: &Context,
+    id: &str,
+    f: impl FnOnce(&mut Write<'_>, &mut OpportunityRecord) -> Result<Edit<T>, ServiceError>,
+) -> Result<(T, OpportunityRecord), ServiceError> {
+    svc.write(ctx, |w| {
+        let mut rec = access::opportunity(w.tx, ctx, id)?;
+        let out = match f(w, &mut rec)? {
+            Edit::Unchanged(out) => out,
+            Edit::Changed(out, change) => {
+                store_changed(w, ctx, &mut rec)?;
+                w.changed(change);
+                out
+            }
+        };
+        Ok((out, rec))
+    })
+}
+
+/// The engagement a submission created, for the changes that name it.
+fn engagement(rec: &OpportunityRecord) -> Option<EngagementRef> {
+    let sub = rec.submission.as_ref()?;
+    Some(EngagementRef {
+        engagement_id: sub.engagement_id.clone()?,
+        invitation_id: sub.invitation_id.clone()?,
+        opportunity_id: rec.id.clone(),
+    })
+}
+
+/// AWS's review decision, from the control plane or a Sandbox UpdateOpportunity: moves a
+/// submitted opportunity to `target`; `Approved` creates the AWS opportunity behind
+/// GetAwsOpportunitySummary.
+pub(super) fn apply_review(
+    w: &mut Write<'_>,
+    ctx: &Context,
+    rec: &mut OpportunityRecord,
+    target: &str,
+    comments: Option<&str>,
+    reason: Option<&str>,
+) -> Result<Change, ServiceError> {
+    lifecycle::check_review_decision(&rec.id, &review_status(rec), target)
+        .map_err(|v| ServiceError::Business(vec![v]))?;
+    let lc = lifecycle_mut(&mut rec.doc);
+    lc.insert("ReviewStatus".into(), json!(target));
+    for (member, value) in [("ReviewComments", comments), ("ReviewStatusReason", reason)] {
+        match value {
+            Some(v) => lc.insert(member.into(), json!(v)),
+            None => lc.remove(member),
+        };
+    }
+    if target == APPROVED && access::aws_summary(w.tx, ctx, &rec.id)?.is_none() {
+        w.tx.put_aws_summary(&access::private(ctx), &aws_side::new_summary(rec))?;
+    }
+    Ok(Change::Reviewed {
+        id: rec.id.clone(),
+        decision: target.to_string(),
+        engagement: engagement(rec),
+    })
+}
+
+pub fn create<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let scope = access::private(ctx);
+    let out = svc.write(ctx, |w| {
+        idempotent(w, svc.model, &scope, "CreateOpportunity", input, |w| {
+            let origin = str_at(input, "Origin").unwrap_or(lifecycle::PARTNER_REFERRAL);
+            if origin != lifecycle::PARTNER_REFERRAL && ctx.catalog != SANDBOX {
+                return Err(ServiceError::business(
+                    "Origin",
+                    Code::InvalidValue,
+                    format!(
+                        "Origin must be '{}' in catalog {}; '{origin}' can only be simulated in the {SANDBOX} catalog.",
+                        lifecycle::PARTNER_REFERRAL,
+                        ctx.catalog
+                    ),
+                ));
+            }
+            let num = w.tx.next_opportunity_number()?;
+            let now = w.stamp();
+            let mut doc = document(input);
+            doc.insert("Origin".into(), json!(origin));
+            let lc = lifecycle_mut(&mut doc);
+            for m in lifecycle::REVIEW_MEMBERS {
+                lc.remove(m);
+            }
+            lc.remove("NextStepsHistory");
+            lc.insert("ReviewStatus".into(), json!(PENDING_SUBMISSION));
+            track_partner_next_steps(None, &mut doc, &now);
+            let rec = OpportunityRecord {
+                id: ids::opportunity_id(num),
+                num,
+                created_date: now.clone(),
+                last_modified_date: now.clone(),
+                doc,
+                related: BTreeMap::new(),
+                submission: None,
+            };
+            w.tx.put_opportunity(&scope, &rec, &view::listing(ctx, &rec))?;
+            w.changed(Change::OpportunityCreated { id: rec.id.clone() });
+            let mut response = json!({"Id": rec.id, "LastModifiedDate": now});
+            if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
+                response["PartnerOpportunityIdentifier"] = json!(p);
+            }
+            Ok(response)
+        })
+    })?;
+    Ok(Reply::Doc(out))
+}
+
+pub fn get<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    let rec = svc.store.read(|tx| access::opportunity(tx, ctx, id))?;
+    Ok(Reply::Doc(view::opportunity(ctx, &rec)))
+}
+
+pub fn update<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    let sent_lmd = str_at(input, "LastModifiedDate").and_then(time::parse);
+    let ((), rec) = modify(svc, ctx, id, |w, rec| {
+        if sent_lmd != time::parse(&rec.last_modified_date) {
+            return Err(ServiceError::Conflict(format!(
+                "Opportunity {id} was modified at {}; the LastModifiedDate sent ({}) is stale. \
+                 Read the opportunity again and retry with its LastModifiedDate.",
+                rec.last_modified_date,
+                str_at(input, "LastModifiedDate").unwrap_or_default()
+            )));
+        }
+        let current = review_status(rec);
+        let change = match str_at(input, "LifeCycle.ReviewStatus") {
+            Some(target) if target != current && ctx.catalog == SANDBOX => apply_review(
+                w,
+                ctx,
+                rec,
+                target,
+                str_at(input, "LifeCycle.ReviewComments"),
+                str_at(input, "LifeCycle.ReviewStatusReason"),
+            )?,
+            Some(target) if target != current => {
+                return Err(ServiceError::business(
+                    "LifeCycle.ReviewStatus",
+                    Code::ActionNotPermitted,
+                    format!(
+                        "LifeCycle.ReviewStatus is set by AWS's review in catalog {}; it cannot be changed \
+                         from '{current}' to '{target}' (only the {SANDBOX} catalog simulates reviews).",
+                        ctx.catalog
+                    ),
+                ));
+            }
+            _ => {
+                partner_update(rec, &current, input, w.now)?;
+                Change::OpportunityUpdated { id: rec.id.clone() }
+            }
+        };
+        Ok(Edit::Changed((), change))
+    })?;
+    Ok(Reply::Doc(
+        json!({"Id": rec.id, "LastModifiedDate": rec.last_modified_date}),
+    ))
+}
+
+/// The partner replaces its document (review members stay AWS's).
+fn partner_update(
+    rec: &mut OpportunityRecord,
+    current: &str,
+    input: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let strip = |doc: &Map<String, Value>| {
+        let mut d = doc.clone();
+        for k in ["Origin", "OpportunityTeam", "Tags"] {
+            d.remove(k);
+        }
+        if let Some(Value::Object(lc)) = d.get_mut("LifeCycle") {
+            for m in lifecycle::REVIEW_MEMBERS {
+                lc.remove(m);
+            }
+            lc.remove("NextStepsHistory");
+            if lc.is_empty() {
+                d.remove("LifeCycle");
+            }
+        }
+        d
+    };
+    let proposed = strip(&document(input));
+    let stored = strip(&rec.doc);
+    lifecycle::check_partner_update(&rec.id, current, &stored, &proposed)
+        .map_err(ServiceError::Business)?;
+    let changed = !lifecycle::changed_paths(&stored, &proposed).is_empty();
+    let mut doc = proposed;
+    for k in ["Origin", "OpportunityTeam", "Tags"] {
+        if let Some(v) = rec.doc.get(k) {
+            doc.insert(k.into(), v.clone());
+        }
+    }
+    let lc = lifecycle_mut(&mut doc);
+    if let Some(Value::Object(old_lc)) = rec.doc.get("LifeCycle") {
+        for m in lifecycle::REVIEW_MEMBERS {
+            if let Some(v) = old_lc.get(m) {
+                lc.insert(m.into(), v.clone());
+            }
+        }
+    }
+    // A fix in `Action Required` sends the opportunity back to AWS for validation.
+    if current == lifecycle::ACTION_REQUIRED && changed {
+        lc.insert("ReviewStatus".into(), json!(SUBMITTED));
+    }
+    track_partner_next_steps(Some(&rec.doc), &mut doc, &modified_at(rec, now));
+    rec.doc = doc;
+    Ok(())
+}
+
+fn sort_key(name: &str) -> OpportunitySortKey {
+    match name {
+        "Identifier" => OpportunitySortKey::Identifier,
+        "CustomerCompanyName" => OpportunitySortKey::CustomerCompanyName,
+        "CreatedDate" => OpportunitySortKey::CreatedDate,
+        "TargetCloseDate" => OpportunitySortKey::TargetCloseDate,
+        _ => OpportunitySortKey::LastModifiedDate,
+    }
+}
+
+/// ListOpportunities, answered from the entries rendered when each opportunity was written.
+pub fn list<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let fp = pagination::fingerprint(input);
+    let after = match str_at(input, "NextToken") {
+        Some(t) => Some(pagination::decode(&fp, t).ok_or_else(bad_token)?),
+        None => None,
+    };
+    let limit = page_size(input, 20);
+    let stamp = |path: &str| str_at(input, path).and_then(time::parse).map(time::format);
+    let sort = sort_key(str_at(input, "Sort.SortBy").unwrap_or("LastModifiedDate"));
+    let query = OpportunityQuery {
+        identifiers: strings(input, "Identifier"),
+        stages: strings(input, "LifeCycleStage"),
+        review_statuses: strings(input, "LifeCycleReviewStatus"),
+        company_names: strings(input, "CustomerCompanyName"),
+        last_modified_after: stamp("LastModifiedDate.AfterLastModifiedDate"),
+        last_modified_before: stamp("LastModifiedDate.BeforeLastModifiedDate"),
+        created_after: stamp("CreatedDate.AfterCreatedDate"),
+        created_before: stamp("CreatedDate.BeforeCreatedDate"),
+        target_close_after: str_at(input, "TargetCloseDate.AfterTargetCloseDate")
+            .map(str::to_string),
+        target_close_before: str_at(input, "TargetCloseDate.BeforeTargetCloseDate")
+            .map(str::to_string),
+        sort,
+        descending: str_at(input, "Sort.SortOrder").unwrap_or("DESCENDING") == "DESCENDING",
+        after: after.map(|p| (p.value, p.number)),
+        limit: limit + 1,
+    };
+    let scope = access::private(ctx);
+    let mut listed = svc.store.read(|tx| tx.list_opportunities(&scope, &query))?;
+    let more = listed.len() > limit;
+    listed.truncate(limit);
+    let token = match (more, listed.last()) {
+        (true, Some(last)) => Some(pagination::encode(
+            &fp,
+            Position {
+                value: last.sort_value.clone(),
+                number: last.num,
+            },
+        )),
+        _ => None,
+    };
+    Ok(Reply::Encoded(protocol::encode_page(
+        "OpportunitySummaries",
+        listed.iter().map(|l| l.listing.as_str()),
+        token.as_deref(),
+    )))
+}
+
+pub fn assign<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    let assignee = input.get("Assignee").cloned().unwrap_or(Value::Null);
+    modify(svc, ctx, id, |_, rec| {
+        let mut team: Vec<Value> = rec
+            .doc
+            .get("OpportunityTeam")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        match team
+            .iter()
+            .position(|m| str_at(m, "BusinessTitle") == Some("OpportunityOwner"))
+        {
+            Some(i) => team[i] = assignee,
+            None => team.insert(0, assignee),
+        }
+        team.truncate(10);
+        rec.doc.insert("OpportunityTeam".into(), Value::Array(team));
+        Ok(Edit::Changed(
+            (),
+            Change::OpportunityUpdated { id: rec.id.clone() },
+        ))
+    })?;
+    Ok(Reply::Doc(json!({})))
+}
+
+pub fn associate<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    change_association(svc, ctx, input, true)
+}
+
+pub fn disassociate<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    change_association(svc, ctx, input, false)
+}
+
+fn change_association<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+    add: bool,
+) -> Result<Reply, ServiceError> {
+    let id = str_at(input, "OpportunityIdentifier").unwrap_or_default();
+    let kind = str_at(input, "RelatedEntityType")
+        .unwrap_or_default()
+        .to_string();
+    let entity = str_at(input, "RelatedEntityIdentifier")
+        .unwrap_or_default()
+        .to_string();
+    if add && let Some(shape) = association_shape(&kind).and_then(|n| svc.model.shape_id(n)) {
+        crate::model::validate::validate(svc.model, shape, &json!(entity)).map_err(|_| {
+            ServiceError::invalid(
+                "RelatedEntityIdentifier",
+                Code::InvalidStringFormat,
+                format!("RelatedEntityIdentifier '{entity}' is not a valid identifier for {kind}."),
+            )
+        })?;
+    }
+    modify(svc, ctx, id, |w, rec| {
+        if add && kind == "Solutions" && !crate::ops::solutions::api::exists(w.tx, ctx, &entity)? {
+            return Err(ServiceError::NotFound(format!(
+                "Solution {entity} was not found in catalog {} of account {}.",
+                ctx.catalog, ctx.account
+            )));
+        }
+        let list = rec.related.entry(kind.clone()).or_default();
+        let present = list.iter().any(|e| e == &entity);
+        match (add, present) {
+            (true, true) => return Ok(Edit::Unchanged(())),
+            (true, false) => {
+                let limit = association_limit(&kind);
+                if list.len() >= limit {
+                    return Err(ServiceError::business(
+                        "RelatedEntityIdentifier",
+                        Code::TooManyValues,
+                        format!(
+                            "Opportunity {id} already has the maximum of {limit} {kind} associated."
+                        ),
+                    ));
+                }
+                list.push(entity.clone());
+            }
+            (false, true) => list.retain(|e| e != &entity),
+            (false, false) => {
+                return Err(ServiceError::NotFound(format!(
+                    "{kind} {entity} is not associated with opportunity {id}."
+                )));
+            }
+        }
+        if list.is_empty() {
+            rec.related.remove(&kind);
+        }
+        Ok(Edit::Changed(
+            (),
+            Change::OpportunityUpdated { id: rec.id.clone() },
+        ))
+    })?;
+    Ok(Reply::Doc(json!({})))
+}
+
+/// Submits an opportunity to AWS: `Pending Submission` → `Submitted`.
+fn submit_record(
+    rec: &mut OpportunityRecord,
+    involvement_type: &str,
+    visibility: Option<&str>,
+) -> Result<(), ServiceError> {
+    let current = review_status(rec);
+    if current != PENDING_SUBMISSION {
+        return Err(ServiceError::business(
+            "Identifier",
+            Code::InvalidResourceState,
+            format!(
+                "Opportunity {} cannot be submitted: its review status is '{current}', not '{PENDING_SUBMISSION}'.",
+                rec.id
+            ),
+        ));
+    }
+    rec.submission = Some(Submission {
+        involvement_type: involvement_type.to_string(),
+        visibility: visibility
+            .unwrap_or(lifecycle::DEFAULT_VISIBILITY)
+            .to_string(),
+        engagement_id: None,
+        invitation_id: None,
+    });
+    lifecycle_mut(&mut rec.doc).insert("ReviewStatus".into(), json!(SUBMITTED));
+    Ok(())
+}
+
+pub fn submit<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    modify(svc, ctx, id, |_, rec| {
+        submit_record(
+            rec,
+            str_at(input, "InvolvementType").unwrap_or_default(),
+            str_at(input, "Visibility"),
+        )?;
+        Ok(Edit::Changed(
+            (),
+            Change::OpportunityUpdated { id: rec.id.clone() },
+        ))
+    })?;
+    Ok(Reply::Doc(json!({})))
+}
+
+const START_TASK: &str = "StartEngagementFromOpportunityTask";
+
+/// StartEngagementFromOpportunityTask. The task completes at once: it submits the
+/// opportunity and records the engagement, invitation and snapshot job it creates (facts
+/// §1.4: the real task is observed COMPLETE in the response); a submission the lifecycle
+/// refuses gives a `FAILED` task.
+pub fn start_task<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let scope = access::private(ctx);
+    let id = str_at(input, "Identifier").unwrap_or_default();
+    let out = svc.write(ctx, |w| {
+        idempotent(w, svc.model, &scope, START_TASK, input, |w| {
+            let mut rec = access::opportunity(w.tx, ctx, id)?;
+            let task_id = ids::task_id();
+            let start_time = w.stamp();
+            let mut doc = Map::new();
+            doc.insert("TaskId".into(), json!(task_id));
+            doc.insert(
+                "TaskArn".into(),
+                json!(ids::engagement_from_opportunity_task_arn(
+                    &ctx.region,
+                    &ctx.catalog,
+                    &task_id
+                )),
+            );
+            doc.insert("StartTime".into(), json!(start_time));
+            doc.insert("OpportunityId".into(), json!(rec.id));
+            let submitted = submit_record(
+                &mut rec,
+                str_at(input, "AwsSubmission.InvolvementType").unwrap_or_default(),
+                str_at(input, "AwsSubmission.Visibility"),
+            );
+            match submitted {
+                Ok(()) => {
+                    let engagement_id = ids::engagement_id();
+                    let invitation_id = ids::invitation_id();
+                    if let Some(sub) = rec.submission.as_mut() {
+                        sub.engagement_id = Some(engagement_id.clone());
+                        sub.invitation_id = Some(invitation_id.clone());
+                    }
+                    store_changed(w, ctx, &mut rec)?;
+                    if let Some(e) = engagement(&rec) {
+                        w.changed(Change::Submitted(e));
+                    }
+                    doc.insert("TaskStatus".into(), json!("COMPLETE"));
+                    doc.insert("EngagementId".into(), json!(engagement_id));
+                    doc.insert("EngagementInvitationId".into(), json!(invitation_id));
+                    doc.insert(
+                        "ResourceSnapshotJobId".into(),
+                        json!(ids::snapshot_job_id()),
+                    );
+                }
+                Err(ServiceError::Business(violations)) => {
+                    doc.insert("TaskStatus".into(), json!("FAILED"));
+                    doc.insert("ReasonCode".into(), json!("OpportunitySubmissionFailed"));
+                    let message = violations
+                        .into_iter()
+                        .map(|v| v.message)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    doc.insert("Message".into(), json!(message));
+                }
+                Err(other) => return Err(other),
+            }
+            w.tx.put_task(
+                &scope,
+                &crate::store::TaskRecord {
+                    id: task_id,
+                    start_time,
+                    doc: doc.clone(),
+                },
+            )?;
+            Ok(Value::Object(doc))
+        })
+    })?;
+    Ok(Reply::Doc(out))
+}
+
+pub fn list_tasks<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let scope = access::private(ctx);
+    let tasks = svc
+        .store
+        .read(|tx| tx.list_tasks(&scope).map_err(ServiceError::from))?;
+    let bare = |values: Vec<String>| -> Vec<String> {
+        values.iter().map(|v| ids::id_of(v).to_string()).collect()
+    };
+    let filters = [
+        ("TaskId", bare(strings(input, "TaskIdentifier"))),
+        ("OpportunityId", strings(input, "OpportunityIdentifier")),
+        ("EngagementId", bare(strings(input, "EngagementIdentifier"))),
+        ("TaskStatus", strings(input, "TaskStatus")),
+    ];
+    let mut items: Vec<Value> = tasks
+        .into_iter()
+        .map(|t| Value::Object(t.doc))
+        .filter(|doc| matches_filters(doc, &filters))
+        .collect();
+    if str_at(input, "Sort.SortOrder") != Some("ASCENDING") {
+        items.reverse();
+    }
+    Ok(Reply::Doc(offset_page(input, items, 20, "TaskSummaries")?))
+}
+
+/// The rendered AWS summary of the caller's opportunity `id`, or not found.
+pub(super) fn summary<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    id: &str,
+) -> Result<Value, ServiceError> {
+    let (opp, summary) = svc.store.read(|tx| {
+        let opp = access::find_opportunity(tx, ctx, id)?;
+        let summary = access::aws_summary(tx, ctx, id)?;
+        Ok::<_, ServiceError>((opp, summary))
+    })?;
+    let Some(summary) = summary else {
+        let Some(opp) = opp else {
+            return Err(access::opportunity_not_found(ctx, id));
+        };
+        return Err(ServiceError::NotFound(format!(
+            "No AWS opportunity is related to opportunity {id} yet: AWS creates it when it approves the \
+             submitted opportunity (review status now '{}').",
+            review_status(&opp)
+        )));
+    };
+    Ok(view::aws_summary(ctx, id, opp.as_ref(), &summary))
+}
+
+const GET_SUMMARY: &str = "GetAwsOpportunitySummary";
+
+/// GetAwsOpportunitySummary, rendered from the store and kept in the response cache.
+pub fn get_summary<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Reply, ServiceError> {
+    let id = str_at(input, "RelatedOpportunityIdentifier").unwrap_or_default();
+    let generation = match svc.summaries.get(&ctx.account, &ctx.catalog, id) {
+        Ok(bytes) => return Ok(Reply::Encoded(bytes)),
+        Err(generation) => generation,
+    };
+    let bytes = svc.encode(GET_SUMMARY, Reply::Doc(summary(svc, ctx, id)?));
+    svc.summaries
+        .put(&ctx.account, &ctx.catalog, id, generation, bytes.clone());
+    Ok(Reply::Encoded(bytes))
+}
+
+/// GetAwsOpportunitySummary from the response cache, when it has the answer.
+pub fn get_summary_cached<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+) -> Option<Bytes> {
+    let id = str_at(input, "RelatedOpportunityIdentifier").unwrap_or_default();
+    svc.summaries.get(&ctx.account, &ctx.catalog, id).ok()
+}

@@ -1,0 +1,148 @@
+//! Opportunity records rendered as responses: GetOpportunity, the ListOpportunities entry
+//! (rendered once when written) and the AWS summary behind GetAwsOpportunitySummary.
+
+use serde_json::{Map, Value, json};
+
+use crate::domain::{ids, lifecycle};
+use crate::model::conform::conform;
+use crate::ops::Context;
+use crate::store::{AwsSummaryRecord, OpportunityRecord, Scope};
+
+/// The GetOpportunity view of a record.
+pub(crate) fn opportunity(ctx: &Context, rec: &OpportunityRecord) -> Value {
+    let mut out = rec.doc.clone();
+    out.insert("Id".into(), json!(rec.id));
+    out.insert(
+        "Arn".into(),
+        json!(ids::opportunity_arn(
+            &ctx.region,
+            &ctx.account,
+            &ctx.catalog,
+            &rec.id
+        )),
+    );
+    out.insert("Catalog".into(), json!(ctx.catalog));
+    out.insert("CreatedDate".into(), json!(rec.created_date));
+    out.insert("LastModifiedDate".into(), json!(rec.last_modified_date));
+    let mut related = Map::new();
+    related.insert("Solutions".into(), json!([]));
+    related.insert("AwsProducts".into(), json!([]));
+    for (kind, list) in &rec.related {
+        related.insert(kind.clone(), json!(list));
+    }
+    out.insert("RelatedEntityIdentifiers".into(), Value::Object(related));
+    Value::Object(out)
+}
+
+/// The ListOpportunities entry of a record, rendered once when it is written. It depends on
+/// the region (its ARN): the store rebuilds every entry when the region changes.
+pub(crate) fn listing(ctx: &Context, rec: &OpportunityRecord) -> String {
+    let model = crate::model::Model::get();
+    let value = match model.shape_id("OpportunitySummary") {
+        Some(shape) => conform(model, shape, opportunity(ctx, rec)),
+        None => opportunity(ctx, rec),
+    };
+    value.to_string()
+}
+
+/// The listing renderer of a region, for whole-store rebuilds and imports.
+pub(crate) fn listing_in(region: &str) -> impl Fn(&Scope, &OpportunityRecord) -> String + '_ {
+    move |scope, rec| {
+        let ctx = Context {
+            account: scope.account.clone(),
+            catalog: scope.catalog.clone(),
+            region: region.to_string(),
+        };
+        listing(&ctx, rec)
+    }
+}
+
+/// What stored listings depend on besides the record: the region (ARNs) and the model
+/// (the members of `OpportunitySummary`). A store whose listings were rendered under other
+/// settings has them rebuilt on start.
+pub(crate) fn listing_settings(region: &str) -> String {
+    format!(
+        "region={region};model={}",
+        crate::model::Model::get().botocore_version
+    )
+}
+
+/// Merges `over` into `base`: objects member by member, anything else replaced.
+fn merge(base: &mut Map<String, Value>, over: &Map<String, Value>) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(Value::Object(b)), Value::Object(o)) => merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// The summary response: what is mirrored from the partner opportunity (when there is one;
+/// a standalone summary written by the control plane has none), overlaid by the AWS side.
+pub(crate) fn aws_summary(
+    ctx: &Context,
+    id: &str,
+    opp: Option<&OpportunityRecord>,
+    summary: &AwsSummaryRecord,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("Catalog".into(), json!(ctx.catalog));
+    out.insert("RelatedOpportunityId".into(), json!(id));
+    if let Some(opp) = opp {
+        out.insert(
+            "Origin".into(),
+            json!(opp.text("Origin").unwrap_or(lifecycle::PARTNER_REFERRAL)),
+        );
+        if let Some(contacts) = opp.doc.get("Customer").and_then(|c| c.get("Contacts")) {
+            out.insert("Customer".into(), json!({"Contacts": contacts}));
+        }
+        if let Some(spend) = opp
+            .doc
+            .get("Project")
+            .and_then(|p| p.get("ExpectedCustomerSpend"))
+        {
+            out.insert("Project".into(), json!({"ExpectedCustomerSpend": spend}));
+        }
+        let mut life = Map::new();
+        if let Some(steps) = opp.text("LifeCycle.NextSteps") {
+            life.insert("NextSteps".into(), json!(steps));
+        }
+        out.insert("LifeCycle".into(), Value::Object(life));
+        let mut related = Map::new();
+        for kind in [
+            "Solutions",
+            "AwsProducts",
+            "AwsMarketplaceSolutions",
+            "AwsMarketplaceProducts",
+        ] {
+            let list = opp.related.get(kind).cloned().unwrap_or_default();
+            if !list.is_empty() || kind == "Solutions" || kind == "AwsProducts" {
+                related.insert(kind.into(), json!(list));
+            }
+        }
+        out.insert("RelatedEntityIds".into(), Value::Object(related));
+        if let Some(sub) = &opp.submission {
+            out.insert("InvolvementType".into(), json!(sub.involvement_type));
+            out.insert("Visibility".into(), json!(sub.visibility));
+        }
+    }
+    merge(&mut out, &summary.aws);
+    if !summary.next_steps_history.is_empty() {
+        let life = out
+            .entry("LifeCycle")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(life) = life {
+            life.insert("NextStepsHistory".into(), json!(summary.next_steps_history));
+        }
+    }
+    if out
+        .get("LifeCycle")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        out.remove("LifeCycle");
+    }
+    Value::Object(out)
+}
