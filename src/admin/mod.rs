@@ -217,7 +217,17 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
                 .patch(aws_patch)
                 .delete(aws_delete),
         )
+        .route("/_admin", axum::routing::any(unknown))
+        .route("/_admin/{*rest}", axum::routing::any(unknown))
         .route_layer(middleware::from_fn_with_state(state, require_token))
+}
+
+/// Any other path under `/_admin` (never the API's).
+async fn unknown(req: Request<Body>) -> Response<Body> {
+    json_response(
+        StatusCode::NOT_FOUND,
+        &json!({"error": format!("no control-plane endpoint {} {}", req.method(), req.uri().path())}),
+    )
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {

@@ -330,3 +330,10 @@ def test_a_second_server_cannot_open_the_same_data_directory(tmp_path):
         assert p.returncode != 0 and "in use by another partnercentral-local" in p.stderr
     finally:
         s.stop()
+
+
+def test_an_unknown_control_plane_path_is_a_json_404_not_an_api_error(server):
+    for method in ("GET", "POST", "DELETE"):
+        status, headers, body = admin(server, method, "/no-such-thing")
+        assert status == 404 and headers["content-type"] == "application/json"
+        assert "no control-plane endpoint" in body["error"]
