@@ -5,8 +5,9 @@
     python3 tests/soak.py --seconds 15       # what CI runs
 
 Traffic from 4 threads over real sockets: creates, full updates, gets, lists, summaries, AWS
-approvals and AWS-side patches through the control plane, and a share of invalid requests. Fails
-if RSS keeps growing past the first samples or file handles leak."""
+approvals and AWS-side patches through the control plane, and a share of invalid requests. A 4xx
+answer is an expected error; a 5xx, a dropped connection or any other exception is a failure.
+Fails on any failure, or if RSS keeps growing past the first samples or file handles leak."""
 import argparse
 import json
 import os
@@ -16,6 +17,8 @@ import sys
 import tempfile
 import threading
 import time
+
+from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "python"))
 
@@ -45,9 +48,19 @@ def soak(seconds):
     server = Server("--data-dir", data, env={"RUST_LOG": "warn"}).start()
     pid = server.proc.pid
     stop = threading.Event()
-    counts = {"ok": 0, "client_error": 0}
+    counts = {"ok": 0, "client_error": 0, "failure": 0}
     errors = {}
+    failures = {}  # kind → (count, first message)
     lock = threading.Lock()
+
+    def record(outcome, code, detail=""):
+        with lock:
+            counts[outcome] += 1
+            if outcome == "client_error":
+                errors[code] = errors.get(code, 0) + 1
+            elif outcome == "failure":
+                n, first = failures.get(code, (0, detail))
+                failures[code] = (n + 1, first)
 
     def traffic(n):
         rng = random.Random(n)
@@ -71,18 +84,23 @@ def soak(seconds):
                 elif r < 0.8:
                     c.list_opportunities(Catalog="Sandbox", MaxResults=50)
                 elif r < 0.9:
-                    server.raw(json.dumps({"LifeCycle": {"Stage": "Qualified"}}).encode(), {}, method="PATCH",
-                               path=f"/_admin/accounts/{100000000000 + n}/catalogs/Sandbox/aws-opportunities/"
-                                    f"{rng.choice(mine)}")
+                    status, _, body = server.raw(
+                        json.dumps({"LifeCycle": {"Stage": "Qualified"}}).encode(), {}, method="PATCH",
+                        path=f"/_admin/accounts/{100000000000 + n}/catalogs/Sandbox/aws-opportunities/"
+                             f"{rng.choice(mine)}")
+                    if status != 200:
+                        record("client_error" if 400 <= status < 500 else "failure",
+                               f"admin PATCH {status}", str(body)[:300])
+                        continue
                 else:
                     c.get_opportunity(Catalog="Sandbox", Identifier="not-an-id")
-                with lock:
-                    counts["ok"] += 1
-            except Exception as e:  # noqa: BLE001 - expected 4xx (not found, invalid, locked)
-                code = getattr(e, "response", {}).get("Error", {}).get("Code", type(e).__name__)
-                with lock:
-                    counts["client_error"] += 1
-                    errors[code] = errors.get(code, 0) + 1
+                record("ok", None)
+            except ClientError as e:  # 4xx are expected (not found, invalid, locked); 5xx are not
+                status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                code = e.response.get("Error", {}).get("Code", "?")
+                record("client_error" if 400 <= status < 500 else "failure", f"{code} ({status})", str(e))
+            except Exception as e:  # noqa: BLE001 - dropped connections, timeouts, broken answers
+                record("failure", type(e).__name__, repr(e))
 
     threads = [threading.Thread(target=traffic, args=(n,)) for n in range(4)]
     for t in threads:
@@ -94,20 +112,22 @@ def soak(seconds):
         time.sleep(interval)
         samples.append((round(time.monotonic() - start), rss_mb(pid), fds(pid)))
         print(f"t={samples[-1][0]:>4}s rss={samples[-1][1]:.1f} MB fds={samples[-1][2]} "
-              f"requests={counts['ok'] + counts['client_error']}", flush=True)
+              f"requests={sum(counts.values())} failures={counts['failure']}", flush=True)
     stop.set()
     for t in threads:
         t.join()
     alive = server.call("ListSolutions", {"Catalog": "AWS"})[0] == 200
     assert server.stop() == 0
-    total = counts["ok"] + counts["client_error"]
+    total = sum(counts.values())
     early_rss = max(s[1] for s in samples[: max(1, len(samples) // 3)])
     late_rss = max(s[1] for s in samples[-max(1, len(samples) // 3):])
     fd_growth = samples[-1][2] - samples[0][2]
     print(f"soak: {args.seconds}s, {total} requests ({counts['client_error']} expected errors), "
           f"RSS {samples[0][1]:.1f} → {samples[-1][1]:.1f} MB (early max {early_rss:.1f}, late max {late_rss:.1f}), "
-          f"fds {samples[0][2]} → {samples[-1][2]}; errors by code: {errors}")
+          f"fds {samples[0][2]} → {samples[-1][2]}; errors by code: {errors}; failures: {failures}")
     assert alive, "the server stopped answering"
+    assert counts["failure"] == 0, f"{counts['failure']} requests failed (5xx or no answer): {failures}"
+    assert counts["ok"] > 0, "no request succeeded"
     assert late_rss <= early_rss * 1.5 + 16, "memory keeps growing"
     assert fd_growth <= 8, "file handles leak"
 

@@ -148,7 +148,9 @@ def test_quota_table_is_shown_and_can_be_replaced(tmp_path):
         with pytest.raises(c.exceptions.ThrottlingException) as e:
             c.list_solutions(Catalog="AWS")
         assert "24 hours" in e.value.response["Error"]["Message"]
-        c.get_opportunity  # other operations are not in this table
+        for _ in range(12):  # not in this table, so never throttled (the aws table allows 10/s)
+            with pytest.raises(c.exceptions.ResourceNotFoundException):
+                c.get_opportunity(Catalog="AWS", Identifier="O999999999")
     finally:
         s.stop()
     f.write_text(json.dumps({"rules": [{"name": "x", "operations": ["Nope"]}]}))

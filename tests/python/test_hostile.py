@@ -23,11 +23,15 @@ def still_serves(s):
 
 
 def closed_or_status(sock, timeout=5):
+    """What the server did within `timeout`: "closed" (closed or reset the connection), the HTTP
+    status it answered, or "timeout" when it did nothing at all."""
     sock.settimeout(timeout)
     try:
         data = sock.recv(65536)
-    except (ConnectionResetError, socket.timeout):
-        return "closed" if True else None
+    except ConnectionResetError:
+        return "closed"
+    except socket.timeout:
+        return "timeout"
     if not data:
         return "closed"
     return data.split(b" ", 2)[1].decode()

@@ -120,7 +120,9 @@ def test_keep_alive_serves_many_requests_on_one_connection(server):
         conn.request("POST", "/", body=json.dumps({"Catalog": "AWS"}),
                      headers={"X-Amz-Target": "AWSPartnerCentralSelling.ListSolutions",
                               "Content-Type": "application/x-amz-json-1.0"})
-        assert conn.getresponse().read() and True
+        resp = conn.getresponse()
+        assert resp.status == 200
+        assert json.loads(resp.read())["SolutionSummaries"]
     conn.close()
 
 
