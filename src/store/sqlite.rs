@@ -128,16 +128,12 @@ impl SqliteStore {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         let writer = Self::init_writer(writer)?;
-        let readers = (0..READERS)
-            .map(|_| {
-                let conn = Connection::open_with_flags(
-                    &path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                Ok(Mutex::new(conn))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let readers = Self::readers(|| {
+            Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        })?;
         Ok(Self {
             writer: Mutex::new(writer),
             readers,
@@ -158,14 +154,7 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let writer = Self::init_writer(Connection::open_with_flags(&name, flags)?)?;
-        let readers = (0..READERS)
-            .map(|_| {
-                let conn = Connection::open_with_flags(&name, flags)?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                conn.pragma_update(None, "query_only", true)?;
-                Ok(Mutex::new(conn))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let readers = Self::readers(|| Connection::open_with_flags(&name, flags))?;
         Ok(Self {
             writer: Mutex::new(writer),
             readers,
@@ -173,6 +162,20 @@ impl SqliteStore {
             in_memory: true,
             _lock: None,
         })
+    }
+
+    /// The pool of reader connections, each made by `open` and refused writes.
+    fn readers(
+        open: impl Fn() -> rusqlite::Result<Connection>,
+    ) -> Result<Vec<Mutex<Connection>>, StoreError> {
+        (0..READERS)
+            .map(|_| {
+                let conn = open()?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                conn.pragma_update(None, "query_only", true)?;
+                Ok(Mutex::new(conn))
+            })
+            .collect()
     }
 
     fn init_writer(mut conn: Connection) -> Result<Connection, StoreError> {
@@ -245,6 +248,20 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Runs `f` in a read transaction on `conn`.
+fn read_on<T, E: From<StoreError>>(
+    conn: &mut Connection,
+    f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+) -> Result<T, E> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Deferred)
+        .map_err(StoreError::from)?;
+    let wrapper = SqliteTx { tx };
+    let out = f(&wrapper)?;
+    wrapper.tx.finish().map_err(StoreError::from)?;
+    Ok(out)
+}
+
 impl Store for SqliteStore {
     fn transaction<T, E: From<StoreError>>(
         &self,
@@ -268,14 +285,7 @@ impl Store for SqliteStore {
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.reader();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(StoreError::from)?;
-        let wrapper = SqliteTx { tx };
-        let out = f(&wrapper)?;
-        wrapper.tx.finish().map_err(StoreError::from)?;
-        Ok(out)
+        read_on(&mut self.reader(), f)
     }
 
     fn snapshot<T, E: From<StoreError>>(
@@ -299,13 +309,7 @@ impl Store for SqliteStore {
             conn.execute_batch("COMMIT").map_err(StoreError::from)?;
             copied.map_err(StoreError::from)?;
         }
-        let tx = copy
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(StoreError::from)?;
-        let wrapper = SqliteTx { tx };
-        let out = f(&wrapper)?;
-        wrapper.tx.finish().map_err(StoreError::from)?;
-        Ok(out)
+        read_on(&mut copy, f)
     }
 
     fn health(&self) -> Result<StoreFacts, StoreError> {

@@ -123,6 +123,16 @@ def test_reads_and_writes_do_not_wait_behind_an_export(tmp_path, mode):
 
 # ---------------------------------------------------------------- one body reader
 
+def put_state_head(s, declared, sent):
+    """Declares a body of `declared` bytes to PUT /_admin/state, sends `sent` of it, and
+    answers the first bytes of the response."""
+    import socket
+    with socket.create_connection(("127.0.0.1", s.port), timeout=5) as sock:
+        sock.sendall(b"PUT /_admin/state HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % declared + sent)
+        return sock.recv(65536)
+
+
 def test_the_control_plane_takes_bodies_as_large_as_the_api(tmp_path):
     s = Server("--in-memory").start()
     try:
@@ -132,11 +142,7 @@ def test_the_control_plane_takes_bodies_as_large_as_the_api(tmp_path):
         status, headers, body = admin(s, "PUT", "/state", doc)
         assert status == 200, body
         assert body["imported"]["opportunities"] == 4_000
-        import socket
-        with socket.create_connection(("127.0.0.1", s.port), timeout=5) as sock:
-            sock.sendall(b"PUT /_admin/state HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 7340032\r\n\r\n")
-            head = sock.recv(65536)
+        head = put_state_head(s, 7 << 20, b"")
         assert head.startswith(b"HTTP/1.1 413"), head
         assert b"application/json" in head and b"exceeds the limit" in head
     finally:
@@ -144,13 +150,9 @@ def test_the_control_plane_takes_bodies_as_large_as_the_api(tmp_path):
 
 
 def test_a_slow_control_plane_body_gets_a_json_408():
-    import socket
     s = Server("--in-memory", "--body-timeout-ms", "300").start()
     try:
-        with socket.create_connection(("127.0.0.1", s.port), timeout=5) as sock:
-            sock.sendall(b"PUT /_admin/state HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 100\r\n\r\n{\"form")
-            head = sock.recv(65536)
+        head = put_state_head(s, 100, b'{"form')
         assert head.startswith(b"HTTP/1.1 408"), head
         assert b'"error"' in head and b"did not arrive" in head
     finally:
