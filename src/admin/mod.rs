@@ -432,12 +432,25 @@ async fn events_list(State(state): State<Arc<AppState>>) -> Response<Body> {
 }
 
 async fn state_get(State(state): State<Arc<AppState>>) -> Response<Body> {
-    run(&state, |state| {
-        state::export(&state.service)
-            .map_err(AdminError::from)
-            .map(|doc| serde_json::to_value(doc).unwrap_or_default())
-    })
-    .await
+    // Written from the stored records as they are: no decoded copy of the whole store.
+    let exported = state
+        .blocking(|state| state::export(&state.service).map_err(AdminError::from))
+        .await;
+    match exported {
+        Ok(Ok(bytes)) => {
+            let mut resp = Response::new(Body::from(bytes));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            resp
+        }
+        Ok(Err(e)) => answer(Err(e)),
+        Err(_) => answer(Err(AdminError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the server log".into(),
+        ))),
+    }
 }
 
 async fn state_put(

@@ -12,9 +12,11 @@ use crate::domain::{CATALOGS, ids};
 use crate::model::Model;
 use crate::store::{STATE_FORMAT, STATE_VERSION, StateDocument, Store};
 
-/// Everything stored.
-pub fn export<S: Store>(svc: &Service<S>) -> Result<StateDocument, ServiceError> {
-    Ok(svc.store.snapshot(|tx| tx.export())?)
+/// Everything stored, as a state document in JSON, read from one snapshot.
+pub fn export<S: Store>(svc: &Service<S>) -> Result<Vec<u8>, ServiceError> {
+    let mut out = Vec::new();
+    svc.store.snapshot(|tx| tx.export_json(&mut out))?;
+    Ok(out)
 }
 
 /// Replaces everything stored with `doc`, after checking all of it.

@@ -255,8 +255,9 @@ pub trait Tx {
     /// Removes an AWS summary; whether there was one.
     fn delete_aws_summary(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
 
-    /// Everything stored, as one document.
-    fn export(&self) -> Result<StateDocument, StoreError>;
+    /// Everything stored, as one [`StateDocument`] in JSON, written from the stored records
+    /// as they are (no record is decoded to be written again).
+    fn export_json(&self, out: &mut Vec<u8>) -> Result<(), StoreError>;
     /// Replaces everything stored with `doc` (already validated).
     fn import(
         &mut self,

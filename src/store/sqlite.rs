@@ -13,7 +13,6 @@
 //! leaves the store usable. The data directory is locked (a lock file) for the life of the
 //! store, so a second server cannot open it.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,9 +23,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AwsSummaryRecord, IdempotencyEntry, IdempotencyRecord, ListedOpportunity, OpportunityQuery,
-    OpportunityRecord, OpportunitySortKey, STATE_FORMAT, STATE_VERSION, Scope, ScopeState,
-    SolutionRecord, StateDocument, Store, StoreError, StoreFacts, TaskRecord, Tx,
+    AwsSummaryRecord, IdempotencyRecord, ListedOpportunity, OpportunityQuery, OpportunityRecord,
+    OpportunitySortKey, STATE_FORMAT, STATE_VERSION, Scope, SolutionRecord, StateDocument, Store,
+    StoreError, StoreFacts, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 
@@ -245,6 +244,18 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     tx.execute_batch(SCHEMA)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Appends one stored JSON document to a list being written, after checking that it is JSON
+/// (without building it).
+fn append_stored(out: &mut Vec<u8>, doc: &str, first: &mut bool) -> Result<(), StoreError> {
+    serde_json::from_str::<serde::de::IgnoredAny>(doc)?;
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    out.extend_from_slice(doc.as_bytes());
     Ok(())
 }
 
@@ -560,50 +571,7 @@ impl Tx for SqliteTx<'_> {
         Ok(n > 0)
     }
 
-    fn export(&self) -> Result<StateDocument, StoreError> {
-        let mut scopes: BTreeMap<(String, String), ScopeState> = BTreeMap::new();
-        fn scope_of(
-            scopes: &mut BTreeMap<(String, String), ScopeState>,
-            account: String,
-            catalog: String,
-        ) -> &mut ScopeState {
-            scopes
-                .entry((account.clone(), catalog.clone()))
-                .or_insert_with(|| ScopeState {
-                    account_id: account,
-                    catalog,
-                    ..ScopeState::default()
-                })
-        }
-        for table in ["opportunities", "aws_summaries", "solutions", "tasks"] {
-            let mut stmt = self.tx.prepare(&format!(
-                "SELECT account, catalog, doc FROM {table} ORDER BY account, catalog, id"
-            ))?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let scope = scope_of(&mut scopes, row.get(0)?, row.get(1)?);
-                let doc: String = row.get(2)?;
-                match table {
-                    "opportunities" => scope.opportunities.push(from_json(&doc)?),
-                    "aws_summaries" => scope.aws_summaries.push(from_json(&doc)?),
-                    "solutions" => scope.solutions.push(from_json(&doc)?),
-                    _ => scope.tasks.push(from_json(&doc)?),
-                }
-            }
-        }
-        let mut stmt = self.tx.prepare(
-            "SELECT account, catalog, operation, token, doc FROM idempotency ORDER BY account, catalog, operation, token",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let scope = scope_of(&mut scopes, row.get(0)?, row.get(1)?);
-            let doc: String = row.get(4)?;
-            scope.idempotency.push(IdempotencyEntry {
-                operation: row.get(2)?,
-                token: row.get(3)?,
-                record: from_json(&doc)?,
-            });
-        }
+    fn export_json(&self, out: &mut Vec<u8>) -> Result<(), StoreError> {
         let last: Option<i64> = self
             .tx
             .query_row(
@@ -612,12 +580,72 @@ impl Tx for SqliteTx<'_> {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(StateDocument {
-            format: STATE_FORMAT.to_string(),
-            version: STATE_VERSION,
-            next_opportunity_number: last.map_or(FIRST_OPPORTUNITY_NUMBER, |n| n + 1),
-            scopes: scopes.into_values().collect(),
-        })
+        let mut scopes = self.tx.prepare(
+            "SELECT account, catalog FROM opportunities UNION SELECT account, catalog FROM aws_summaries
+             UNION SELECT account, catalog FROM solutions UNION SELECT account, catalog FROM tasks
+             UNION SELECT account, catalog FROM idempotency ORDER BY 1, 2",
+        )?;
+        let scopes = scopes
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = last.map_or(FIRST_OPPORTUNITY_NUMBER, |n| n + 1);
+        out.extend_from_slice(
+            format!(
+                "{{\"format\":{},\"version\":{STATE_VERSION},\"nextOpportunityNumber\":{next},\"scopes\":[",
+                to_json(&STATE_FORMAT)?
+            )
+            .as_bytes(),
+        );
+        for (i, (account, catalog)) in scopes.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(
+                format!(
+                    "{{\"accountId\":{},\"catalog\":{}",
+                    to_json(account)?,
+                    to_json(catalog)?
+                )
+                .as_bytes(),
+            );
+            for (key, table) in [
+                ("opportunities", "opportunities"),
+                ("awsSummaries", "aws_summaries"),
+                ("solutions", "solutions"),
+                ("tasks", "tasks"),
+            ] {
+                out.extend_from_slice(format!(",\"{key}\":[").as_bytes());
+                let mut stmt = self.tx.prepare_cached(&format!(
+                    "SELECT doc FROM {table} WHERE account = ?1 AND catalog = ?2 ORDER BY id"
+                ))?;
+                let mut rows = stmt.query(params![account, catalog])?;
+                let mut first = true;
+                while let Some(row) = rows.next()? {
+                    let doc = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                    append_stored(out, doc, &mut first)?;
+                }
+                out.push(b']');
+            }
+            out.extend_from_slice(b",\"idempotency\":[");
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT operation, token, doc FROM idempotency WHERE account = ?1 AND catalog = ?2
+                 ORDER BY operation, token",
+            )?;
+            let mut rows = stmt.query(params![account, catalog])?;
+            let mut first = true;
+            while let Some(row) = rows.next()? {
+                let entry = format!(
+                    "{{\"operation\":{},\"token\":{},\"record\":{}}}",
+                    to_json(&row.get::<_, String>(0)?)?,
+                    to_json(&row.get::<_, String>(1)?)?,
+                    row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?
+                );
+                append_stored(out, &entry, &mut first)?;
+            }
+            out.extend_from_slice(b"]}");
+        }
+        out.extend_from_slice(b"]}");
+        Ok(())
     }
 
     fn import(
