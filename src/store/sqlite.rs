@@ -39,8 +39,8 @@ pub const LOCK_FILE: &str = "partnercentral-local.lock";
 /// renderings were made with).
 pub const SCHEMA_VERSION: i64 = 2;
 
-/// Read-only connections kept for reads.
-const READERS: usize = 4;
+/// Read-only connections kept for reads (an export opens one of its own).
+const READERS: usize = 8;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -79,6 +79,8 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     in_memory: bool,
+    /// The database file (none in memory).
+    path: Option<std::path::PathBuf>,
     /// Held locked for the store's life (data directory only).
     _lock: Option<File>,
 }
@@ -127,17 +129,13 @@ impl SqliteStore {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         let writer = Self::init_writer(writer)?;
-        let readers = Self::readers(|| {
-            Connection::open_with_flags(
-                &path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-        })?;
+        let readers = Self::readers(|| Self::open_reader(&path))?;
         Ok(Self {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
             in_memory: false,
+            path: Some(path),
             _lock: Some(lock),
         })
     }
@@ -159,8 +157,16 @@ impl SqliteStore {
             readers,
             next_reader: AtomicUsize::new(0),
             in_memory: true,
+            path: None,
             _lock: None,
         })
+    }
+
+    fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+        Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
     }
 
     /// The pool of reader connections, each made by `open` and refused writes.
@@ -303,9 +309,11 @@ impl Store for SqliteStore {
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
-        if !self.in_memory {
-            // A WAL reader sees one commit for the whole transaction and blocks nobody.
-            return self.read(f);
+        if let Some(path) = &self.path {
+            // A WAL reader sees one commit for the whole transaction and blocks nobody; it is
+            // a connection of its own, so that the pool stays free for short reads.
+            let mut conn = Self::open_reader(path).map_err(StoreError::from)?;
+            return read_on(&mut conn, f);
         }
         // In memory a long reader would hold off writers: copy the database (the writers
         // wait only for the copy) and read the copy.
