@@ -42,4 +42,41 @@ impl AppState {
                 Panicked
             })
     }
+
+    /// Runs long whole-store work (an export) on a thread of its own at a lower scheduling
+    /// priority, so that on a small machine the requests served meanwhile keep their latency.
+    pub async fn background<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&AppState) -> T + Send + 'static,
+    ) -> Result<T, Panicked> {
+        let state = Arc::clone(self);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name("pcl-background".into())
+            .spawn(move || {
+                lower_priority();
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&state)));
+                let _ = tx.send(out);
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start a background thread");
+            return Err(Panicked);
+        }
+        match rx.await {
+            Ok(Ok(out)) => Ok(out),
+            _ => {
+                tracing::error!("background work panicked; its transaction was rolled back");
+                Err(Panicked)
+            }
+        }
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (Linux: `nice` is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its arguments; `0` names the calling thread on Linux.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
 }

@@ -109,7 +109,12 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         max_connections: config.max_connections,
         header_timeout: config.header_timeout,
     };
-    http::serve(&config.listen, state, limits)
+    let protected = state.admin_token.is_some();
+    let state = std::sync::Arc::new(state);
+    let app = admin::router(state.clone())
+        .fallback(http::api)
+        .with_state(state);
+    http::serve(&config.listen, app, protected, limits)
         .await
         .map_err(|source| StartError::Listen {
             addr: config.listen.clone(),

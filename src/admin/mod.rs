@@ -434,7 +434,7 @@ async fn events_list(State(state): State<Arc<AppState>>) -> Response<Body> {
 async fn state_get(State(state): State<Arc<AppState>>) -> Response<Body> {
     // Written from the stored records as they are: no decoded copy of the whole store.
     let exported = state
-        .blocking(|state| state::export(&state.service).map_err(AdminError::from))
+        .background(|state| state::export(&state.service).map_err(AdminError::from))
         .await;
     match exported {
         Ok(Ok(bytes)) => {

@@ -1,6 +1,7 @@
-//! The HTTP server: sockets, routing of `/` (the API) and `/_admin` (the control plane),
-//! request ids, the per-request log line and graceful shutdown. [`body`] reads every request
-//! body, the API's and the control plane's.
+//! The HTTP server: sockets, connection limits, the API's request path ([`api`]), request
+//! ids, the per-request log line and graceful shutdown. [`body`] reads every request body, the
+//! API's and the control plane's. The control plane is mounted beside [`api`] by the caller
+//! (`lib.rs`), so this module does not depend on it.
 //!
 //! [`api`] is the request path in order: protocol → auth → validation → operation; the
 //! operation runs on the blocking pool (store work never runs on the async workers).
@@ -21,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use crate::app::AppState;
+use crate::app::AppState;
 use crate::auth::SignedRequest;
 use crate::domain::CATALOGS;
 use crate::model::conform::redact;
@@ -65,15 +66,18 @@ impl RunningServer {
     }
 }
 
-/// Binds `listen` and serves `state` until shut down.
+/// Binds `listen` and serves `app` (the API router, see [`api`], with the control plane the
+/// caller mounted beside it) until shut down. `admin_protected` says whether the control plane
+/// requires a token: without one, only a loopback address may be served.
 pub async fn serve(
     listen: &str,
-    state: AppState,
+    app: axum::Router,
+    admin_protected: bool,
     limits: ConnectionLimits,
 ) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    if !addr.ip().is_loopback() && state.admin_token.is_none() {
+    if !addr.ip().is_loopback() && !admin_protected {
         return Err(std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
             format!(
@@ -82,10 +86,6 @@ pub async fn serve(
             ),
         ));
     }
-    let state = Arc::new(state);
-    let app = crate::admin::router(state.clone())
-        .fallback(api)
-        .with_state(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(accept_loop(listener, app, limits, rx));
     Ok(RunningServer {
@@ -155,7 +155,8 @@ async fn accept_loop(
     Ok(())
 }
 
-async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
+/// The API: every request that is not the control plane's.
+pub async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
     let started = Instant::now();
     let request_id = uuid::Builder::from_random_bytes(rand::random())
         .into_uuid()

@@ -84,7 +84,7 @@ def test_unknown_members_cost_nothing_and_change_nothing(server):
 def test_reads_and_writes_do_not_wait_behind_an_export(tmp_path, mode):
     args = ["--data-dir", str(tmp_path / "data")] if mode == "--data-dir" else ["--in-memory"]
     seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps(state_document(30_000)))
+    seed.write_text(json.dumps(state_document(40_000)))
     s = Server(*args, "--seed", str(seed)).start()
     try:
         c = s.client(account=ACCOUNT)
@@ -125,9 +125,15 @@ def test_reads_and_writes_do_not_wait_behind_an_export(tmp_path, mode):
         print(f"{mode}: {len(exports)} exports, median {typical_export * 1000:.0f} ms; "
               f"slowest read {max(reads) * 1000:.1f} ms, slowest create {max(writes) * 1000:.1f} ms")
         assert len(exports) >= 2, exports
-        # Before the store left the async runtime, a read waited for the whole export.
-        assert max(reads) < typical_export / 2, (max(reads), typical_export)
-        assert max(writes) < typical_export / 2, (max(writes), typical_export)
+        # Before the store left the async runtime, reads and writes waited behind exports
+        # (0.7 to 1.6 s here). Now a read never does, and a write only in memory, for the copy
+        # an export reads from.
+        slow_writes = sorted(writes)[int(len(writes) * 0.9)]
+        print(f"  90th percentile create {slow_writes * 1000:.1f} ms")
+        assert typical_export > 0.1, "the exports are too small to show a wait"
+        assert max(reads) < 0.1, (max(reads), typical_export)
+        assert slow_writes < 0.1, (slow_writes, typical_export)
+        assert max(writes) < 0.4, (max(writes), typical_export)
     finally:
         s.stop()
 
