@@ -23,8 +23,8 @@ use crate::ops::opportunities::admin::{self as opportunities, AwsSideChange};
 use crate::ops::solutions::admin as solutions;
 use crate::ops::{Context, ServiceError, state};
 use crate::rules::faults::FaultRule;
-use crate::store::StateDocument;
 use crate::store::Store;
+use crate::store::{SqliteStore, StateDocument};
 
 /// A control-plane failure: status and a message naming the problem.
 pub struct AdminError(StatusCode, String);
@@ -432,10 +432,22 @@ async fn events_list(State(state): State<Arc<AppState>>) -> Response<Body> {
 }
 
 async fn state_get(State(state): State<Arc<AppState>>) -> Response<Body> {
-    // Written from the stored records as they are: no decoded copy of the whole store.
-    let exported = state
-        .background(|state| state::export(&state.service).map_err(AdminError::from))
-        .await;
+    // Written from the stored records as they are: no decoded copy of the whole store. The
+    // snapshot is taken at normal priority (writers may wait for it), the long read at a lower.
+    let exported = match state
+        .blocking(|state| state::prepare_export(&state.service))
+        .await
+    {
+        Ok(Ok(snapshot)) => {
+            state
+                .background(move |_| {
+                    state::export::<SqliteStore>(snapshot).map_err(AdminError::from)
+                })
+                .await
+        }
+        Ok(Err(e)) => Ok(Err(AdminError::from(e))),
+        Err(p) => Err(p),
+    };
     match exported {
         Ok(Ok(bytes)) => {
             let mut resp = Response::new(Body::from(bytes));

@@ -12,10 +12,15 @@ use crate::domain::{CATALOGS, ids};
 use crate::model::Model;
 use crate::store::{STATE_FORMAT, STATE_VERSION, StateDocument, Store};
 
-/// Everything stored, as a state document in JSON, read from one snapshot.
-pub fn export<S: Store>(svc: &Service<S>) -> Result<Vec<u8>, ServiceError> {
+/// Prepares an export: the brief part, which writers may wait for (see [`Store::Snapshot`]).
+pub fn prepare_export<S: Store>(svc: &Service<S>) -> Result<S::Snapshot, ServiceError> {
+    Ok(svc.store.snapshot()?)
+}
+
+/// Everything stored, as a state document in JSON, read from one prepared snapshot.
+pub fn export<S: Store>(snapshot: S::Snapshot) -> Result<Vec<u8>, ServiceError> {
     let mut out = Vec::new();
-    svc.store.snapshot(|tx| tx.export_json(&mut out))?;
+    S::read_snapshot(snapshot, |tx| tx.export_json(&mut out))?;
     Ok(out)
 }
 

@@ -316,9 +316,18 @@ pub trait Store: Send + Sync + 'static {
     fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>)
     -> Result<T, E>;
 
-    /// Like [`Store::read`], for a long read (an export): it holds off no writer.
-    fn snapshot<T, E: From<StoreError>>(
-        &self,
+    /// A view for a long read (an export), taken in two steps so that the read itself can run
+    /// at a lower priority: [`Store::snapshot`] does what writers may briefly wait for (in
+    /// memory, a copy of the database) at the caller's priority; [`Store::read_snapshot`] then
+    /// reads one consistent state and holds off no writer.
+    type Snapshot: Send + 'static;
+
+    /// Prepares a long read; see [`Store::Snapshot`].
+    fn snapshot(&self) -> Result<Self::Snapshot, StoreError>;
+
+    /// Runs `f` over a prepared snapshot, on any thread.
+    fn read_snapshot<T, E: From<StoreError>>(
+        snapshot: Self::Snapshot,
         f: impl FnOnce(&dyn Tx) -> Result<T, E>,
     ) -> Result<T, E>;
 

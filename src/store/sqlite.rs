@@ -92,6 +92,21 @@ fn relock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     conn.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Waits for a lock held by another connection of this store (in memory: a copy for an
+/// export; on disk: a checkpoint) in steps of 1 ms, up to 5 s. SQLite's own busy timeout backs
+/// off to 100 ms steps, which would keep a writer waiting long after the lock is free.
+fn wait_for_lock(attempt: i32) -> bool {
+    if attempt >= 5_000 {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    true
+}
+
+/// A connection prepared for one long read: a reader of the database file, or a private copy
+/// of the in-memory database.
+pub struct Snapshot(Connection);
+
 impl SqliteStore {
     /// Opens (creating if needed) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
@@ -177,7 +192,7 @@ impl SqliteStore {
         (0..READERS)
             .map(|_| {
                 let conn = open()?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                conn.busy_handler(Some(wait_for_lock))?;
                 conn.pragma_update(None, "query_only", true)?;
                 Ok(Mutex::new(conn))
             })
@@ -185,7 +200,7 @@ impl SqliteStore {
     }
 
     fn init_writer(mut conn: Connection) -> Result<Connection, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_handler(Some(wait_for_lock))?;
         migrate(&mut conn)?;
         Ok(conn)
     }
@@ -310,30 +325,32 @@ impl Store for SqliteStore {
         read_on(&mut self.reader(), f)
     }
 
-    fn snapshot<T, E: From<StoreError>>(
-        &self,
+    type Snapshot = Snapshot;
+
+    fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        if let Some(path) = &self.path {
+            // A WAL reader sees one commit for its whole transaction and blocks nobody; it is
+            // a connection of its own, so that the pool stays free for short reads.
+            return Ok(Snapshot(Self::open_reader(path)?));
+        }
+        // In memory a long reader would hold off writers: copy the database (writers wait
+        // only for the copy, done here at the caller's priority) and read the copy.
+        let mut copy = Connection::open_in_memory()?;
+        let conn = self.reader();
+        conn.execute_batch("BEGIN; SELECT count(*) FROM counters;")?;
+        let copied = conn.serialize(rusqlite::MAIN_DB).and_then(|data| {
+            copy.deserialize_read_exact(rusqlite::MAIN_DB, &data[..], data.len(), true)
+        });
+        conn.execute_batch("COMMIT")?;
+        copied?;
+        Ok(Snapshot(copy))
+    }
+
+    fn read_snapshot<T, E: From<StoreError>>(
+        mut snapshot: Snapshot,
         f: impl FnOnce(&dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
-        if let Some(path) = &self.path {
-            // A WAL reader sees one commit for the whole transaction and blocks nobody; it is
-            // a connection of its own, so that the pool stays free for short reads.
-            let mut conn = Self::open_reader(path).map_err(StoreError::from)?;
-            return read_on(&mut conn, f);
-        }
-        // In memory a long reader would hold off writers: copy the database (the writers
-        // wait only for the copy) and read the copy.
-        let mut copy = Connection::open_in_memory().map_err(StoreError::from)?;
-        {
-            let conn = self.reader();
-            conn.execute_batch("BEGIN; SELECT count(*) FROM counters;")
-                .map_err(StoreError::from)?;
-            let copied = conn.serialize(rusqlite::MAIN_DB).and_then(|data| {
-                copy.deserialize_read_exact(rusqlite::MAIN_DB, &data[..], data.len(), true)
-            });
-            conn.execute_batch("COMMIT").map_err(StoreError::from)?;
-            copied.map_err(StoreError::from)?;
-        }
-        read_on(&mut copy, f)
+        read_on(&mut snapshot.0, f)
     }
 
     fn health(&self) -> Result<StoreFacts, StoreError> {
