@@ -55,6 +55,8 @@ pub struct Config {
     pub header_timeout: std::time::Duration,
     /// Time a client has to send a request's body.
     pub body_timeout: std::time::Duration,
+    /// How long Start…Task tasks stay `IN_PROGRESS` before they complete (zero: at once).
+    pub task_delay: std::time::Duration,
 }
 
 /// Whether rate quotas are enforced.
@@ -81,6 +83,7 @@ impl Default for Config {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_timeout: std::time::Duration::from_millis(DEFAULT_HEADER_TIMEOUT_MS),
             body_timeout: std::time::Duration::from_millis(DEFAULT_BODY_TIMEOUT_MS),
+            task_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -183,6 +186,30 @@ pub enum AwsAction {
     },
     /// Prints the AWS summary.
     Show { opportunity: String },
+    /// AWS refers an opportunity (or, with --lead, shares a lead) with the account: a PENDING
+    /// engagement invitation it can list, read, accept or reject.
+    Refer {
+        /// The referred opportunity as JSON (CreateOpportunity's members without Catalog,
+        /// ClientToken and Origin), from a file or `-` for standard input; without it a
+        /// minimal valid one is built from --title and --company.
+        #[arg(long)]
+        file: Option<String>,
+        /// Share a lead (LeadInvitation) instead of an opportunity.
+        #[arg(long)]
+        lead: bool,
+        #[arg(long, default_value = "AWS Referral")]
+        title: String,
+        #[arg(long, default_value = "Example Customer")]
+        company: String,
+        /// Sender account (12 digits) instead of AWS.
+        #[arg(long)]
+        sender: Option<String>,
+        #[arg(long)]
+        message: Option<String>,
+        /// Pin the invitation id (engi- and 13 of [0-9a-z]).
+        #[arg(long)]
+        invitation_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +257,11 @@ pub struct ServeArgs {
     /// Milliseconds a client has to send a request's body (408 after that).
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_BODY_TIMEOUT_MS", default_value_t = DEFAULT_BODY_TIMEOUT_MS)]
     pub body_timeout_ms: u64,
+    /// Milliseconds StartEngagementFromOpportunityTask and StartEngagementByAcceptingInvitationTask
+    /// tasks stay IN_PROGRESS before completing (0: they complete inside the request, as the
+    /// real service's answers show), so that a connector's polling loop is exercised.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_TASK_DELAY_MS", default_value_t = 0)]
+    pub task_delay_ms: u64,
 }
 
 impl From<ServeArgs> for Config {
@@ -252,6 +284,7 @@ impl From<ServeArgs> for Config {
             max_connections: a.max_connections.max(1),
             header_timeout: std::time::Duration::from_millis(a.header_timeout_ms.max(1)),
             body_timeout: std::time::Duration::from_millis(a.body_timeout_ms.max(1)),
+            task_delay: std::time::Duration::from_millis(a.task_delay_ms),
         }
     }
 }

@@ -84,7 +84,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .map(http::webhook::parse_url)
         .transpose()
         .map_err(StartError::Webhook)?;
-    let service = ops::Service::open(store, config.region.clone())?;
+    let mut service = ops::Service::open(store, config.region.clone())?;
+    service.task_delay = config.task_delay;
     if let Some(path) = &config.seed {
         seed(&service, path)
             .map_err(|e| StartError::Seed(format!("seed file {}: {e}", path.display())))?;
@@ -111,6 +112,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     };
     let protected = state.admin_token.is_some();
     let state = std::sync::Arc::new(state);
+    tokio::spawn(settle_on_time(state.clone()));
     let app = admin::router(state.clone())
         .fallback(http::api)
         .with_state(state);
@@ -120,6 +122,28 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             addr: config.listen.clone(),
             source,
         })
+}
+
+/// Commits what the service clock makes due (invitations expiring, delayed tasks
+/// completing) even when no request asks, so that event consumers see it: every 100 ms with
+/// delayed tasks, else every second. Operations that read such records settle first anyway.
+async fn settle_on_time(state: std::sync::Arc<AppState>) {
+    let period = if state.service.task_delay.is_zero() {
+        std::time::Duration::from_secs(1)
+    } else {
+        std::time::Duration::from_millis(100)
+    };
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let settled = state
+            .blocking(|state| ops::invitations::flows::settle(&state.service))
+            .await;
+        if let Ok(Err(e)) = settled {
+            tracing::warn!(error = %e, "settling due invitations and tasks failed");
+        }
+    }
 }
 
 /// Loads a state document into an empty store (a store with records is left alone).

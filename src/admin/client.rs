@@ -1,5 +1,6 @@
 //! `partnercentral-local aws ...`: a small client of a running server's control plane for
-//! the actions tests and people take most (approve, review, set the stage, add a seller).
+//! the actions tests and people take most (approve, review, set the stage, add a seller,
+//! refer an opportunity or share a lead).
 
 use axum::body::Bytes;
 use axum::http::{Method, Request, header};
@@ -109,5 +110,76 @@ pub async fn run(args: &AwsArgs) -> Result<Value, String> {
         AwsAction::Show { opportunity } => {
             call(args, Method::GET, &summary(opportunity), None).await
         }
+        AwsAction::Refer {
+            file,
+            lead,
+            title,
+            company,
+            sender,
+            message,
+            invitation_id,
+        } => {
+            let mut body = if *lead {
+                json!({"LeadInvitation": {
+                    "Customer": {"CompanyName": company},
+                    "Interaction": {"SourceType": "Campaign", "SourceId": "partnercentral-local",
+                                    "SourceName": "partnercentral-local", "ContactBusinessTitle": "Director"}}})
+            } else {
+                let opportunity = match file.as_deref() {
+                    Some(path) => read_json(path)?,
+                    None => example_referral(title, company),
+                };
+                json!({"Opportunity": opportunity})
+            };
+            for (key, value) in [
+                ("SenderAwsAccountId", sender),
+                ("Message", message),
+                ("InvitationId", invitation_id),
+            ] {
+                if let Some(v) = value {
+                    body[key] = json!(v);
+                }
+            }
+            if *lead {
+                body["EngagementTitle"] = json!(title.chars().take(40).collect::<String>());
+            }
+            call(
+                args,
+                Method::POST,
+                &format!("{scope}/invitations"),
+                Some(body),
+            )
+            .await
+        }
     }
+}
+
+/// A JSON document from a file, or standard input for `-`.
+fn read_json(path: &str) -> Result<Value, String> {
+    let text = if path == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        text
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{path} is not JSON: {e}"))
+}
+
+/// The smallest opportunity AWS can refer: a customer, a project, a stage and a close date.
+fn example_referral(title: &str, company: &str) -> Value {
+    let close = (chrono::Utc::now() + chrono::Duration::days(90))
+        .format("%Y-%m-%d")
+        .to_string();
+    json!({
+        "Customer": {"Account": {"CompanyName": company, "Industry": "Other",
+                                 "WebsiteUrl": "https://www.example.com",
+                                 "Address": {"CountryCode": "US"}}},
+        "Project": {"Title": title,
+                    "CustomerBusinessProblem": "The customer wants to move its workloads to AWS.",
+                    "ExpectedCustomerSpend": [{"Amount": "1000", "CurrencyCode": "USD",
+                                               "Frequency": "Monthly", "TargetCompany": "AWS"}]},
+        "LifeCycle": {"Stage": "Prospect", "TargetCloseDate": close}
+    })
 }

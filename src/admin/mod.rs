@@ -19,6 +19,7 @@ use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::domain::{CATALOGS, ids};
+use crate::ops::invitations::admin as invitations;
 use crate::ops::opportunities::admin::{self as opportunities, AwsSideChange};
 use crate::ops::solutions::admin as solutions;
 use crate::ops::{Context, ServiceError, state};
@@ -40,6 +41,8 @@ impl From<ServiceError> for AdminError {
         match e {
             ServiceError::NotFound(m) => AdminError(StatusCode::NOT_FOUND, m),
             ServiceError::Conflict(m) => AdminError(StatusCode::CONFLICT, m),
+            ServiceError::AccessDenied(m) => AdminError(StatusCode::FORBIDDEN, m),
+            ServiceError::QuotaExceeded(m) => AdminError(StatusCode::TOO_MANY_REQUESTS, m),
             ServiceError::Invalid(v) | ServiceError::Business(v) => AdminError::bad(
                 v.iter()
                     .map(|f| format!("{} ({}): {}", f.field, f.code.as_str(), f.message))
@@ -211,6 +214,14 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             post(review),
         )
         .route(
+            "/_admin/accounts/{account}/catalogs/{catalog}/invitations",
+            post(invitations_send),
+        )
+        .route(
+            "/_admin/clock",
+            get(clock_get).post(clock_set).delete(clock_reset),
+        )
+        .route(
             "/_admin/accounts/{account}/catalogs/{catalog}/aws-opportunities/{id}",
             get(aws_get)
                 .put(aws_put)
@@ -283,6 +294,42 @@ async fn reset(State(state): State<Arc<AppState>>, AdminBody(body): AdminBody) -
         }
         state.service.reset(account, catalog)?;
         Ok(json!({"reset": true, "accountId": account, "catalog": catalog}))
+    })
+    .await
+}
+
+async fn invitations_send(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog)): Path<(String, String)>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
+        let body = parse_body(&body, true)?;
+        Ok(invitations::send(&state.service, &ctx, &body)?)
+    })
+    .await
+}
+
+async fn clock_get(State(state): State<Arc<AppState>>) -> Response<Body> {
+    answer(Ok(invitations::clock(&state.service)))
+}
+
+async fn clock_set(
+    State(state): State<Arc<AppState>>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
+    run(&state, move |state| {
+        let body = parse_body(&body, true)?;
+        Ok(invitations::set_clock(&state.service, &body)?)
+    })
+    .await
+}
+
+async fn clock_reset(State(state): State<Arc<AppState>>) -> Response<Body> {
+    run(&state, move |state| {
+        state.service.set_clock_offset(0)?;
+        Ok(invitations::clock(&state.service))
     })
     .await
 }

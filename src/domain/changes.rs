@@ -10,14 +10,50 @@ pub struct EngagementRef {
     pub opportunity_id: String,
 }
 
-impl EngagementRef {
-    /// The borrowed form events are written from; the partner's company is its account.
-    pub fn as_engagement<'a>(&'a self, company: &'a str) -> super::events::Engagement<'a> {
-        super::events::Engagement {
-            engagement_id: &self.engagement_id,
-            invitation_id: &self.invitation_id,
-            opportunity_id: &self.opportunity_id,
-            company_name: company,
+/// What the events of an invitation say of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationFacts {
+    pub catalog: String,
+    pub id: String,
+    pub engagement_id: String,
+    pub sender: String,
+    pub sender_company: String,
+    pub receiver: String,
+    pub expiration_date: Option<String>,
+    pub payload_type: String,
+}
+
+impl InvitationFacts {
+    pub fn of(catalog: &str, rec: &crate::store::InvitationRecord) -> Self {
+        Self {
+            catalog: catalog.to_string(),
+            id: rec.id.clone(),
+            engagement_id: rec.engagement_id.clone(),
+            sender: rec.sender_aws_account_id.clone(),
+            sender_company: rec.sender_company_name.clone(),
+            receiver: rec.receiver_aws_account_id.clone(),
+            expiration_date: rec.expiration_date.clone(),
+            payload_type: rec.payload_type.clone(),
+        }
+    }
+}
+
+/// What happened to an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationEvent {
+    Created,
+    Accepted,
+    Rejected,
+    Expired,
+}
+
+impl InvitationEvent {
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            InvitationEvent::Created => "Engagement Invitation Created",
+            InvitationEvent::Accepted => "Engagement Invitation Accepted",
+            InvitationEvent::Rejected => "Engagement Invitation Rejected",
+            InvitationEvent::Expired => "Engagement Invitation Expired",
         }
     }
 }
@@ -44,17 +80,39 @@ pub enum Change {
     AwsSideChanged {
         id: String,
     },
+    /// An invitation was sent, accepted, rejected or expired: told to its partner parties.
+    Invitation {
+        event: InvitationEvent,
+        facts: InvitationFacts,
+    },
+    /// `account` joined an engagement: told to every partner member in `recipients`.
+    MemberAdded {
+        catalog: String,
+        engagement_id: String,
+        account: String,
+        company: String,
+        recipients: Vec<String>,
+    },
+    /// A snapshot of an opportunity was taken for an engagement, by the caller.
+    Snapshot {
+        engagement_id: String,
+        opportunity_id: String,
+        revision: u32,
+    },
 }
 
 impl Change {
-    /// The opportunity whose rendered answers this change makes stale.
-    pub fn opportunity_id(&self) -> &str {
+    /// The caller's opportunity whose rendered answers this change makes stale, if any.
+    pub fn opportunity_id(&self) -> Option<&str> {
         match self {
             Change::OpportunityCreated { id }
             | Change::OpportunityUpdated { id }
             | Change::Reviewed { id, .. }
-            | Change::AwsSideChanged { id } => id,
-            Change::Submitted(e) => &e.opportunity_id,
+            | Change::AwsSideChanged { id } => Some(id),
+            Change::Submitted(e) => Some(&e.opportunity_id),
+            Change::Invitation { .. } | Change::MemberAdded { .. } | Change::Snapshot { .. } => {
+                None
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! EventBridge events, in the real envelope (facts §6): source `aws.partnercentral-selling`,
-//! `detail-type`, `account`, `region`, `time`, `resources` and a `detail` naming the catalog
-//! and the opportunity or engagement. [`EventLog`] keeps them, oldest first, and hands each
+//! `detail-type`, `account` (the partner account the event is delivered to: each party of an
+//! invitation gets its own), `region`, `time`, `resources` and a `detail` naming the catalog
+//! and the opportunity, invitation or engagement. Only the detail-types of AWS's reference
+//! ([`DOCUMENTED_DETAIL_TYPES`]) are emitted. [`EventLog`] keeps them, oldest first, and hands each
 //! to a subscriber (the webhook) without ever blocking the operation that emitted it.
 
 use std::collections::VecDeque;
@@ -10,7 +12,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::changes::Change;
+use super::changes::{Change, EngagementRef, InvitationEvent, InvitationFacts};
+use super::{AWS_PARTY, company_name, ids};
 
 pub const SOURCE: &str = "aws.partnercentral-selling";
 /// How many events the log keeps (oldest dropped first).
@@ -49,105 +52,136 @@ pub fn opportunity(o: &Origin<'_>, detail_type: &str, id: &str) -> Value {
     )
 }
 
-/// The engagement a submission created.
-#[derive(Debug, Clone)]
-pub struct Engagement<'a> {
-    pub engagement_id: &'a str,
-    pub invitation_id: &'a str,
-    pub opportunity_id: &'a str,
-    pub company_name: &'a str,
+/// Every detail-type AWS's EventBridge reference lists for `aws.partnercentral-selling`;
+/// the emulator emits no other.
+pub const DOCUMENTED_DETAIL_TYPES: [&str; 12] = [
+    "Opportunity Created",
+    "Opportunity Updated",
+    "Opportunity Accepted",
+    "Opportunity Rejected",
+    "Engagement Invitation Created",
+    "Engagement Invitation Accepted",
+    "Engagement Invitation Rejected",
+    "Engagement Invitation Expired",
+    "Engagement Member Joined",
+    "Engagement Member Added",
+    "Resource Snapshot Created",
+    "Engagement Resource Snapshot Created",
+];
+
+/// The same origin, told to another account of another catalog.
+fn to<'a>(o: &Origin<'a>, account: &'a str, catalog: &'a str) -> Origin<'a> {
+    Origin {
+        account,
+        region: o.region,
+        catalog,
+        time: o.time,
+    }
 }
 
-fn engagement_arn(o: &Origin<'_>, id: &str) -> String {
-    format!(
-        "arn:aws:partnercentral:{}::catalog/{}/engagement/{id}",
-        o.region, o.catalog
-    )
+/// The invitation events of one transition, to each partner party (never to AWS), the
+/// receiver first; `participantType` is the recipient's role.
+fn invitation_events(o: &Origin<'_>, f: &InvitationFacts, event: InvitationEvent) -> Vec<Value> {
+    let arn = ids::invitation_arn(o.region, &f.catalog, &f.id);
+    [(&f.receiver, "RECEIVER"), (&f.sender, "SENDER")]
+        .into_iter()
+        .filter(|(party, _)| party.as_str() != AWS_PARTY)
+        .map(|(party, role)| {
+            let o = to(o, party, &f.catalog);
+            let mut detail = json!({
+                "arn": arn, "id": f.id, "engagementId": f.engagement_id,
+                "senderAccountId": f.sender, "receiverAccountId": f.receiver,
+                "senderCompanyName": f.sender_company,
+                "participantType": role, "payloadType": f.payload_type});
+            if let Some(expiry) = &f.expiration_date {
+                detail["expirationDate"] = json!(expiry);
+            }
+            envelope(
+                &o,
+                event.detail_type(),
+                vec![arn.clone()],
+                json!({"schemaVersion": "1.0", "catalog": f.catalog, "engagementInvitation": detail}),
+            )
+        })
+        .collect()
 }
 
-fn invitation(o: &Origin<'_>, e: &Engagement<'_>, detail_type: &str) -> Value {
-    let arn = format!(
-        "arn:aws:partnercentral:{}::catalog/{}/engagement-invitation/{}",
-        o.region, o.catalog, e.invitation_id
-    );
-    envelope(
-        o,
-        detail_type,
-        vec![arn.clone()],
-        json!({"schemaVersion": "1.0", "catalog": o.catalog, "engagementInvitation": {
-            "arn": arn, "id": e.invitation_id, "engagementId": e.engagement_id,
-            "senderAccountId": o.account, "receiverAccountId": "aws",
-            "participantType": "SENDER", "payloadType": "OpportunityInvitation"}}),
-    )
-}
-
-fn member_added(o: &Origin<'_>, e: &Engagement<'_>, account: &str, company: &str) -> Value {
+fn member_added(o: &Origin<'_>, engagement: &str, account: &str, company: &str) -> Value {
     envelope(
         o,
         "Engagement Member Added",
-        vec![engagement_arn(o, e.engagement_id)],
-        json!({"catalog": o.catalog, "engagement": {"id": e.engagement_id},
+        vec![ids::engagement_arn(o.region, o.catalog, engagement)],
+        json!({"catalog": o.catalog, "engagement": {"id": engagement},
                "engagementMember": {"accountId": account, "companyName": company}}),
     )
 }
 
-fn snapshot(o: &Origin<'_>, e: &Engagement<'_>, revision: u32) -> Value {
+fn snapshot(o: &Origin<'_>, engagement: &str, opportunity: &str, revision: u32) -> Value {
+    let engagement_arn = ids::engagement_arn(o.region, o.catalog, engagement);
     let arn = format!(
-        "{}/resource/Opportunity/{}/template/OpportunitySummaryView/snapshot/{revision}",
-        engagement_arn(o, e.engagement_id),
-        e.opportunity_id
+        "{engagement_arn}/resource/Opportunity/{opportunity}/template/OpportunitySummaryView/snapshot/{revision}"
     );
     envelope(
         o,
         "Engagement Resource Snapshot Created",
-        vec![engagement_arn(o, e.engagement_id)],
+        vec![engagement_arn],
         json!({"schemaVersion": "1", "catalog": o.catalog, "resourceSnapshot": {
-            "arn": arn, "engagementId": e.engagement_id, "resourceId": e.opportunity_id,
+            "arn": arn, "engagementId": engagement, "resourceId": opportunity,
             "resourceType": "Opportunity", "createdBy": o.account,
             "resourceSnapshotTemplateName": "OpportunitySummaryView"}}),
     )
 }
 
-/// What StartEngagementFromOpportunityTask emits (facts §6).
-pub fn submitted(o: &Origin<'_>, e: &Engagement<'_>) -> Vec<Value> {
-    let time = o.time.to_rfc3339_opts(SecondsFormat::Millis, true);
-    vec![
-        opportunity(o, "Opportunity Updated", e.opportunity_id),
-        envelope(
-            o,
-            "Engagement Created",
-            vec![engagement_arn(o, e.engagement_id)],
-            json!({"catalog": o.catalog, "engagement": {
-                "engagementArn": engagement_arn(o, e.engagement_id), "engagementId": e.engagement_id,
-                "CreatedAt": time, "CreatedBy": o.account, "ContextTypes": ["CustomerProject"]}}),
-        ),
-        snapshot(o, e, 1),
-        member_added(o, e, o.account, e.company_name),
-        invitation(o, e, "Engagement Invitation Created"),
-    ]
+/// The invitation to AWS a submission sends, as its events describe it.
+fn submission_facts(o: &Origin<'_>, e: &EngagementRef) -> InvitationFacts {
+    InvitationFacts {
+        catalog: o.catalog.to_string(),
+        id: e.invitation_id.clone(),
+        engagement_id: e.engagement_id.clone(),
+        sender: o.account.to_string(),
+        sender_company: company_name(o.account),
+        receiver: AWS_PARTY.to_string(),
+        expiration_date: None,
+        payload_type: "OpportunityInvitation".to_string(),
+    }
+}
+
+/// What StartEngagementFromOpportunityTask emits (facts §6; AWS's reference lists no
+/// `Engagement Created`).
+pub fn submitted(o: &Origin<'_>, e: &EngagementRef) -> Vec<Value> {
+    let mut out = vec![
+        opportunity(o, "Opportunity Updated", &e.opportunity_id),
+        snapshot(o, &e.engagement_id, &e.opportunity_id, 1),
+        member_added(o, &e.engagement_id, o.account, &company_name(o.account)),
+    ];
+    out.extend(invitation_events(
+        o,
+        &submission_facts(o, e),
+        InvitationEvent::Created,
+    ));
+    out
 }
 
 /// What AWS's review decision emits.
-pub fn reviewed(
-    o: &Origin<'_>,
-    id: &str,
-    decision: &str,
-    e: Option<&Engagement<'_>>,
-) -> Vec<Value> {
+pub fn reviewed(o: &Origin<'_>, id: &str, decision: &str, e: Option<&EngagementRef>) -> Vec<Value> {
     let updated = opportunity(o, "Opportunity Updated", id);
-    match (decision, e) {
-        ("Approved", Some(e)) => vec![
-            invitation(o, e, "Engagement Invitation Accepted"),
-            member_added(o, e, "aws", "AWS"),
-            updated,
-            snapshot(o, e, 2),
-        ],
-        ("Rejected", Some(e)) => {
-            vec![
-                invitation(o, e, "Engagement Invitation Rejected"),
-                updated,
-                snapshot(o, e, 2),
-            ]
+    let Some(e) = e else {
+        return vec![updated];
+    };
+    let facts = submission_facts(o, e);
+    match decision {
+        "Approved" => {
+            let mut out = invitation_events(o, &facts, InvitationEvent::Accepted);
+            out.push(member_added(o, &e.engagement_id, AWS_PARTY, "AWS"));
+            out.push(updated);
+            out.push(snapshot(o, &e.engagement_id, id, 2));
+            out
+        }
+        "Rejected" => {
+            let mut out = invitation_events(o, &facts, InvitationEvent::Rejected);
+            out.push(updated);
+            out.push(snapshot(o, &e.engagement_id, id, 2));
+            out
         }
         _ => vec![updated],
     }
@@ -160,20 +194,29 @@ pub fn for_change(o: &Origin<'_>, change: &Change) -> Vec<Value> {
         Change::OpportunityUpdated { id } | Change::AwsSideChanged { id } => {
             vec![opportunity(o, "Opportunity Updated", id)]
         }
-        Change::Submitted(e) => submitted(o, &e.as_engagement(o.account)),
+        Change::Submitted(e) => submitted(o, e),
         Change::Reviewed {
             id,
             decision,
             engagement,
-        } => reviewed(
-            o,
-            id,
-            decision,
-            engagement
-                .as_ref()
-                .map(|e| e.as_engagement(o.account))
-                .as_ref(),
-        ),
+        } => reviewed(o, id, decision, engagement.as_ref()),
+        Change::Invitation { event, facts } => invitation_events(o, facts, *event),
+        Change::MemberAdded {
+            catalog,
+            engagement_id,
+            account,
+            company,
+            recipients,
+        } => recipients
+            .iter()
+            .filter(|r| r.as_str() != AWS_PARTY)
+            .map(|r| member_added(&to(o, r, catalog), engagement_id, account, company))
+            .collect(),
+        Change::Snapshot {
+            engagement_id,
+            opportunity_id,
+            revision,
+        } => vec![snapshot(o, engagement_id, opportunity_id, *revision)],
     }
 }
 

@@ -55,6 +55,30 @@ pub fn engagement_from_opportunity_task_arn(region: &str, catalog: &str, task: &
     )
 }
 
+pub fn engagement_arn(region: &str, catalog: &str, id: &str) -> String {
+    format!("arn:aws:partnercentral:{region}::catalog/{catalog}/engagement/{id}")
+}
+
+pub fn invitation_arn(region: &str, catalog: &str, id: &str) -> String {
+    format!("arn:aws:partnercentral:{region}::catalog/{catalog}/engagement-invitation/{id}")
+}
+
+pub fn accepting_task_arn(region: &str, catalog: &str, task: &str) -> String {
+    format!(
+        "arn:aws:partnercentral:{region}::catalog/{catalog}/engagement-by-accepting-invitation-task/{task}"
+    )
+}
+
+/// Whether `value` has the form of an invitation id (`engi-` and 13 of `[0-9a-z]`).
+pub fn is_invitation_id(value: &str) -> bool {
+    value.strip_prefix("engi-").is_some_and(|rest| {
+        rest.len() == 13
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    })
+}
+
 /// The last path segment of an ARN, or the value itself when it is a bare id.
 pub fn id_of(arn_or_id: &str) -> &str {
     arn_or_id.rsplit('/').next().unwrap_or(arn_or_id)

@@ -15,6 +15,8 @@ pub const ACTION_REQUIRED: &str = "Action Required";
 
 /// `Origin` of partner-created opportunities.
 pub const PARTNER_REFERRAL: &str = "Partner Referral";
+/// The origin of an opportunity AWS referred to the partner.
+pub const AWS_REFERRAL: &str = "AWS Referral";
 /// `Visibility` when the submission does not say.
 pub const DEFAULT_VISIBILITY: &str = "Full";
 

@@ -14,3 +14,16 @@ pub mod time;
 pub const CATALOGS: [&str; 2] = ["AWS", "Sandbox"];
 /// The catalog where the partner may simulate AWS's review (spec §7).
 pub const SANDBOX: &str = "Sandbox";
+
+/// The party AWS is in invitations and engagements.
+pub const AWS_PARTY: &str = "aws";
+
+/// The company name a party shows in invitations, engagements and events. Partner profiles
+/// are not modelled yet, so a partner's company is named after its account.
+pub fn company_name(account: &str) -> String {
+    if account == AWS_PARTY {
+        "AWS".to_string()
+    } else {
+        format!("Partner {account}")
+    }
+}

@@ -34,20 +34,89 @@ pub fn next_modified(previous: &str, now: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
-/// The service's clock: readings never go backwards, even when the system clock does.
-/// Writes read it inside their transaction, so commit order and timestamp order agree.
+/// The service's clock: the system's time plus an offset the control plane sets (`/_admin/clock`),
+/// so that a test can jump ahead (expiry) without waiting. Readings never go backwards, even
+/// when the system clock does, except when the offset is set back on purpose. Writes read it
+/// inside their transaction, so commit order and timestamp order agree. Signature checks do not
+/// use it: clients sign with their own clock.
 #[derive(Debug, Default)]
 pub struct Clock {
     last_millis: AtomicI64,
+    offset_millis: AtomicI64,
 }
 
 impl Clock {
     /// The current time at the stored precision, never before an earlier reading.
     pub fn now(&self) -> DateTime<Utc> {
-        let wall = now().timestamp_millis();
+        let wall = now().timestamp_millis() + self.offset_millis.load(Ordering::SeqCst);
         let previous = self.last_millis.fetch_max(wall, Ordering::SeqCst);
         DateTime::from_timestamp_millis(wall.max(previous)).unwrap_or_else(now)
     }
+
+    /// How far the clock is from the system's time, in milliseconds.
+    pub fn offset_millis(&self) -> i64 {
+        self.offset_millis.load(Ordering::SeqCst)
+    }
+
+    /// Sets the offset; readings may go back when it does (the guard starts again).
+    pub fn set_offset_millis(&self, offset: i64) {
+        self.offset_millis.store(offset, Ordering::SeqCst);
+        self.last_millis.store(i64::MIN, Ordering::SeqCst);
+    }
+}
+
+/// Parses an ISO 8601 duration of weeks, days, hours, minutes and seconds (`P16D`, `PT1H30M`,
+/// `P1W`, `PT0.5S`), in milliseconds. Years and months (no fixed length) and negative
+/// durations are refused.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let bad = |why: &str| {
+        format!("'{text}' is not an ISO 8601 duration of the form PnW, PnDTnHnMnS: {why}")
+    };
+    let rest = text
+        .strip_prefix('P')
+        .ok_or_else(|| bad("it must start with P"))?;
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) if !t.is_empty() => (d, Some(t)),
+        Some(_) => return Err(bad("nothing follows T")),
+        None => (rest, None),
+    };
+    let mut total = 0f64;
+    let mut any = false;
+    let mut take = |part: &str, units: &[(char, f64)]| -> Result<(), String> {
+        let mut number = String::new();
+        let mut allowed = units.iter();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+                continue;
+            }
+            let Some(&(_, millis)) = allowed.by_ref().find(|(u, _)| *u == c) else {
+                return Err(bad(&format!(
+                    "unit '{c}' is not allowed here (years and months have no fixed length; use days)"
+                )));
+            };
+            let n: f64 = number.parse().map_err(|_| bad("a number is missing"))?;
+            total += n * millis;
+            number.clear();
+            any = true;
+        }
+        if number.is_empty() {
+            Ok(())
+        } else {
+            Err(bad("a number has no unit"))
+        }
+    };
+    take(date, &[('W', 604_800_000.0), ('D', 86_400_000.0)])?;
+    if let Some(t) = time {
+        take(t, &[('H', 3_600_000.0), ('M', 60_000.0), ('S', 1_000.0)])?;
+    }
+    if !any {
+        return Err(bad("it names no amount"));
+    }
+    if total > 3_153_600_000_000_000.0 {
+        return Err(bad("it is longer than 100,000 years"));
+    }
+    Ok(total.round() as i64)
 }
 
 #[cfg(test)]
@@ -64,6 +133,29 @@ mod tests {
         );
         let later = next_modified("2024-05-01T12:00:00.123Z", t);
         assert_eq!(format(later), "2024-05-01T12:00:00.124Z");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("P16D"), Ok(16 * 86_400_000));
+        assert_eq!(parse_duration("P1W"), Ok(604_800_000));
+        assert_eq!(parse_duration("PT1H30M"), Ok(5_400_000));
+        assert_eq!(parse_duration("P1DT0.5S"), Ok(86_400_500));
+        for bad in [
+            "", "P", "16D", "P1Y", "P1M", "PT", "P-1D", "PT1D", "P1", "PxD",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_offset_moves_the_clock_and_may_take_it_back() {
+        let clock = Clock::default();
+        let before = clock.now();
+        clock.set_offset_millis(86_400_000);
+        assert!(clock.now() >= before + Duration::hours(23));
+        clock.set_offset_millis(0);
+        assert!(clock.now() < before + Duration::hours(1));
     }
 
     #[test]

@@ -12,10 +12,10 @@
 //! reported exactly like a record that does not exist.
 
 use super::{Context, ServiceError};
-use crate::store::{AwsSummaryRecord, OpportunityRecord, Scope, StoreError, Tx};
-
-/// Account id AWS has as a party of invitations and engagements.
-pub const AWS_PARTY: &str = "aws";
+pub use crate::domain::AWS_PARTY;
+use crate::store::{
+    AwsSummaryRecord, EngagementRecord, InvitationRecord, OpportunityRecord, Scope, StoreError, Tx,
+};
 
 /// Who may see a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +80,63 @@ pub fn aws_summary(
     id: &str,
 ) -> Result<Option<AwsSummaryRecord>, StoreError> {
     tx.get_aws_summary(&private(ctx), id)
+}
+
+/// Who may see an invitation: its sender and its receiver, in its catalog.
+pub fn invitation_audience(catalog: &str, rec: &InvitationRecord) -> Audience {
+    Audience::Parties {
+        catalog: catalog.to_string(),
+        accounts: vec![
+            rec.sender_aws_account_id.clone(),
+            rec.receiver_aws_account_id.clone(),
+        ],
+    }
+}
+
+/// Who may see an engagement: its members, in its catalog.
+pub fn engagement_audience(catalog: &str, rec: &EngagementRecord) -> Audience {
+    Audience::Parties {
+        catalog: catalog.to_string(),
+        accounts: rec.members.iter().map(|m| m.account_id.clone()).collect(),
+    }
+}
+
+/// What a caller gets for an invitation it cannot see.
+pub fn invitation_not_found(ctx: &Context, id: &str) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "Engagement invitation {id} was not found in catalog {} of account {}.",
+        ctx.catalog, ctx.account
+    ))
+}
+
+/// The invitation `id` of the caller's catalog, if the caller is its sender or receiver.
+pub fn invitation(tx: &dyn Tx, ctx: &Context, id: &str) -> Result<InvitationRecord, ServiceError> {
+    tx.get_invitation(&ctx.catalog, id)?
+        .filter(|rec| may_see(ctx, &invitation_audience(&ctx.catalog, rec)))
+        .ok_or_else(|| invitation_not_found(ctx, id))
+}
+
+/// The engagement `id` of the caller's catalog, if the caller is a member.
+pub fn engagement(tx: &dyn Tx, ctx: &Context, id: &str) -> Result<EngagementRecord, ServiceError> {
+    tx.get_engagement(&ctx.catalog, id)?
+        .filter(|rec| may_see(ctx, &engagement_audience(&ctx.catalog, rec)))
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "Engagement {id} was not found in catalog {} of account {}.",
+                ctx.catalog, ctx.account
+            ))
+        })
+}
+
+/// The engagement an invitation belongs to, as its parties see it (the invitation's audience
+/// already admitted the caller; a receiver is not yet a member).
+pub fn engagement_of(
+    tx: &dyn Tx,
+    ctx: &Context,
+    inv: &InvitationRecord,
+) -> Result<EngagementRecord, ServiceError> {
+    tx.get_engagement(&ctx.catalog, &inv.engagement_id)?
+        .ok_or_else(|| invitation_not_found(ctx, &inv.id))
 }
 
 #[cfg(test)]

@@ -98,6 +98,34 @@ pub(crate) fn offset_page(
     Ok(Value::Object(out))
 }
 
+/// The id an `Identifier`-like member names: a bare id as is, or the last segment of an ARN
+/// of `resource` (`…:catalog/{Catalog}/{resource}/{id}`). An ARN of another catalog names
+/// nothing the caller can see (`None`); any other ARN is a `ValidationException`.
+pub(crate) fn resolve_id(
+    member: &str,
+    value: &str,
+    resource: &str,
+    catalog: &str,
+) -> Result<Option<String>, ServiceError> {
+    if !value.starts_with("arn:") {
+        return Ok(Some(value.to_string()));
+    }
+    let shape = value
+        .split_once(":catalog/")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .and_then(|(c, rest)| rest.split_once('/').map(|(r, id)| (c, r, id)));
+    match shape {
+        Some((c, r, id)) if r == resource && !id.is_empty() && !id.contains('/') => {
+            Ok((c == catalog).then(|| id.to_string()))
+        }
+        _ => Err(ServiceError::invalid(
+            member,
+            Code::InvalidStringFormat,
+            format!("{member} '{value}' is neither an id nor the ARN of a {resource}."),
+        )),
+    }
+}
+
 /// Runs `create` once per idempotency token (the member the model marks as the operation's
 /// token): a repeated token with the same input replays the first answer; with another input
 /// it is a `ConflictException`.

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod cache;
 pub mod common;
+pub mod invitations;
 pub mod opportunities;
 pub mod registry;
 pub mod solutions;
@@ -47,6 +48,10 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    AccessDenied(String),
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error("business rule violated")]
     Business(Vec<FieldViolation>),
     #[error("invalid request")]
@@ -72,6 +77,8 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::NotFound(m) => ApiError::new(ErrorKind::ResourceNotFound, m),
             ServiceError::Conflict(m) => ApiError::new(ErrorKind::Conflict, m),
+            ServiceError::AccessDenied(m) => ApiError::new(ErrorKind::AccessDenied, m),
+            ServiceError::QuotaExceeded(m) => ApiError::new(ErrorKind::ServiceQuotaExceeded, m),
             ServiceError::Business(v) => {
                 ApiError::validation(ValidationReason::BusinessValidationFailed, &v)
             }
@@ -124,10 +131,15 @@ pub struct Service<S: Store> {
     /// Rendered GetAwsOpportunitySummary answers.
     pub summaries: cache::ResponseCache,
     pub clock: Clock,
+    /// How long Start…Task tasks stay `IN_PROGRESS` (`--task-delay-ms`); zero completes them
+    /// inside the request, as the real service's answers show.
+    pub task_delay: std::time::Duration,
 }
 
 /// The store setting that says what stored listings were rendered with.
 const LISTINGS_SETTING: &str = "listings";
+/// The store setting that keeps the clock's offset (`/_admin/clock`) across restarts.
+pub(crate) const CLOCK_SETTING: &str = "clock.offsetMs";
 
 impl<S: Store> Service<S> {
     /// The service over `store`; stored renderings made under other settings (another
@@ -135,7 +147,11 @@ impl<S: Store> Service<S> {
     pub fn open(store: S, region: String) -> Result<Self, StoreError> {
         let model = Model::get();
         let wanted = opportunities::view::listing_settings(&region);
+        let clock = Clock::default();
         store.transaction(|tx| {
+            if let Some(offset) = tx.setting(CLOCK_SETTING)?.and_then(|v| v.parse().ok()) {
+                clock.set_offset_millis(offset);
+            }
             if tx.setting(LISTINGS_SETTING)?.as_deref() != Some(wanted.as_str()) {
                 let rebuilt = tx.rebuild_listings(&opportunities::view::listing_in(&region))?;
                 tx.put_setting(LISTINGS_SETTING, &wanted)?;
@@ -152,7 +168,8 @@ impl<S: Store> Service<S> {
             registry: Registry::build(model),
             events: EventLog::default(),
             summaries: cache::ResponseCache::default(),
-            clock: Clock::default(),
+            clock,
+            task_delay: std::time::Duration::ZERO,
         })
     }
 
@@ -180,9 +197,8 @@ impl<S: Store> Service<S> {
         if changes.is_empty() {
             return;
         }
-        for c in changes {
-            self.summaries
-                .evict(&ctx.account, &ctx.catalog, c.opportunity_id());
+        for id in changes.iter().filter_map(Change::opportunity_id) {
+            self.summaries.evict(&ctx.account, &ctx.catalog, id);
         }
         let origin = events::Origin {
             account: &ctx.account,
@@ -221,11 +237,29 @@ impl<S: Store> Service<S> {
 
     /// Wipes all state, or one account's and/or catalog's.
     pub fn reset(&self, account: Option<&str>, catalog: Option<&str>) -> Result<(), ServiceError> {
-        self.store.transaction(|tx| tx.reset(account, catalog))?;
+        let everything = account.is_none() && catalog.is_none();
+        self.store.transaction(|tx| {
+            tx.reset(account, catalog)?;
+            if everything {
+                tx.put_setting(CLOCK_SETTING, "0")?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
         self.summaries.clear();
-        if account.is_none() && catalog.is_none() {
+        if everything {
+            // A full reset also returns to real time.
+            self.clock.set_offset_millis(0);
             self.events.clear();
         }
         Ok(())
+    }
+
+    /// Sets the clock's offset from the system's time (kept across restarts), then settles
+    /// what became due.
+    pub fn set_clock_offset(&self, offset_millis: i64) -> Result<(), ServiceError> {
+        self.store
+            .transaction(|tx| tx.put_setting(CLOCK_SETTING, &offset_millis.to_string()))?;
+        self.clock.set_offset_millis(offset_millis);
+        invitations::flows::settle(self)
     }
 }

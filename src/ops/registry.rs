@@ -54,6 +54,7 @@ impl<S: Store> Registry<S> {
         for h in super::opportunities::operations::<S>()
             .into_iter()
             .chain(super::solutions::operations::<S>())
+            .chain(super::invitations::operations::<S>())
         {
             debug_assert!(
                 model.operation(h.name).is_some(),
@@ -110,6 +111,7 @@ mod tests {
         let all: Vec<&str> = super::super::opportunities::operations::<SqliteStore>()
             .iter()
             .chain(super::super::solutions::operations::<SqliteStore>().iter())
+            .chain(super::super::invitations::operations::<SqliteStore>().iter())
             .map(|h| h.name)
             .collect();
         for name in &all {

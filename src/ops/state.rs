@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use super::common::check_shape;
 use super::opportunities::view;
 use super::{Context, Service, ServiceError};
-use crate::domain::{CATALOGS, ids};
+use crate::domain::{AWS_PARTY, CATALOGS, ids, time};
 use crate::model::Model;
-use crate::store::{STATE_FORMAT, STATE_VERSION, StateDocument, Store};
+use crate::store::{STATE_FORMAT, STATE_VERSION, StateDocument, Store, TaskKind};
 
 /// Prepares an export: the brief part, which writers may wait for (see [`Store::Snapshot`]).
 pub fn prepare_export<S: Store>(svc: &Service<S>) -> Result<S::Snapshot, ServiceError> {
@@ -58,14 +58,111 @@ fn in_enum(model: &Model, shape: &str, value: &str, at: &str) -> Result<(), Stri
     }
 }
 
+/// Checks the shared records of a state document: ids, statuses, payloads, and that every
+/// invitation names an engagement of its catalog.
+fn check_catalogs(model: &Model, doc: &StateDocument) -> Result<(), String> {
+    let mut seen = HashSet::new();
+    for (i, c) in doc.catalogs.iter().enumerate() {
+        let at = format!("catalogs[{i}]");
+        if !CATALOGS.contains(&c.catalog.as_str()) {
+            return Err(format!(
+                "{at}.catalog must be one of [{}]",
+                CATALOGS.join(", ")
+            ));
+        }
+        if !seen.insert(&c.catalog) {
+            return Err(format!("{at}: catalog {} appears twice", c.catalog));
+        }
+        let mut engagements = HashSet::new();
+        for (j, e) in c.engagements.iter().enumerate() {
+            let at = format!("{at}.engagements[{j}]");
+            against(
+                model,
+                "EngagementIdentifier",
+                &json!(e.id),
+                &format!("{at}.id"),
+            )?;
+            if !engagements.insert(e.id.as_str()) {
+                return Err(format!("{at}: id {} appears twice", e.id));
+            }
+            let mut members = HashSet::new();
+            for m in &e.members {
+                if m.account_id != AWS_PARTY && !ids::is_account_id(&m.account_id) {
+                    return Err(format!("{at}: member '{}' is not an account", m.account_id));
+                }
+                if !members.insert(m.account_id.as_str()) {
+                    return Err(format!("{at}: member {} appears twice", m.account_id));
+                }
+            }
+            for stamp in [&e.created_at, &e.modified_at] {
+                if time::parse(stamp).is_none() {
+                    return Err(format!("{at}: '{stamp}' is not a timestamp"));
+                }
+            }
+        }
+        let mut invitations = HashSet::new();
+        for (j, inv) in c.invitations.iter().enumerate() {
+            let at = format!("{at}.invitations[{j}]");
+            if !ids::is_invitation_id(&inv.id) {
+                return Err(format!(
+                    "{at}: id '{}' must match engi-[0-9a-z]{{13}}",
+                    inv.id
+                ));
+            }
+            if !invitations.insert(inv.id.as_str()) {
+                return Err(format!("{at}: id {} appears twice", inv.id));
+            }
+            if !engagements.contains(inv.engagement_id.as_str()) {
+                return Err(format!(
+                    "{at}: engagement {} is not among the engagements of catalog {}",
+                    inv.engagement_id, c.catalog
+                ));
+            }
+            in_enum(
+                model,
+                "InvitationStatus",
+                &inv.status,
+                &format!("{at}.status"),
+            )?;
+            in_enum(
+                model,
+                "EngagementInvitationPayloadType",
+                &inv.payload_type,
+                &format!("{at}.payloadType"),
+            )?;
+            for party in [&inv.sender_aws_account_id, &inv.receiver_aws_account_id] {
+                if party != AWS_PARTY && !ids::is_account_id(party) {
+                    return Err(format!("{at}: party '{party}' is not an account"));
+                }
+            }
+            for stamp in std::iter::once(&inv.invitation_date).chain(inv.expiration_date.iter()) {
+                if time::parse(stamp).is_none() {
+                    return Err(format!("{at}: '{stamp}' is not a timestamp"));
+                }
+            }
+            against(
+                model,
+                "Payload",
+                &Value::Object(inv.payload.clone()),
+                &format!("{at}.payload"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks a state document; the error names where it is wrong.
 pub fn check(model: &Model, region: &str, doc: &StateDocument) -> Result<(), String> {
-    if doc.format != STATE_FORMAT || doc.version != STATE_VERSION {
+    if doc.format != STATE_FORMAT || !(1..=STATE_VERSION).contains(&doc.version) {
         return Err(format!(
-            "format must be '{STATE_FORMAT}' and version {STATE_VERSION}; got '{}' version {}",
+            "format must be '{STATE_FORMAT}' and version 1 to {STATE_VERSION}; got '{}' version {}",
             doc.format, doc.version
         ));
     }
+    if doc.version < 2 && !doc.catalogs.is_empty() {
+        return Err("catalogs appear in state version 2; set version to 2".to_string());
+    }
+    check_catalogs(model, doc)?;
     if !(1..=ids::MAX_OPPORTUNITY_NUMBER + 1).contains(&doc.next_opportunity_number) {
         return Err(format!(
             "nextOpportunityNumber must be between 1 and {}; got {}",
@@ -157,12 +254,18 @@ pub fn check(model: &Model, region: &str, doc: &StateDocument) -> Result<(), Str
             if rec.doc.get("TaskId").and_then(Value::as_str) != Some(rec.id.as_str()) {
                 return Err(format!("{at}: doc.TaskId must equal id '{}'", rec.id));
             }
-            against(
-                model,
-                "ListEngagementFromOpportunityTaskSummary",
-                &Value::Object(rec.doc.clone()),
-                &at,
-            )?;
+            let shape = match rec.kind {
+                TaskKind::EngagementFromOpportunity => "ListEngagementFromOpportunityTaskSummary",
+                TaskKind::EngagementByAcceptingInvitation => {
+                    "ListEngagementByAcceptingInvitationTaskSummary"
+                }
+            };
+            against(model, shape, &Value::Object(rec.doc.clone()), &at)?;
+            if let Some(due) = &rec.complete_at
+                && time::parse(due).is_none()
+            {
+                return Err(format!("{at}: completeAt '{due}' is not a timestamp"));
+            }
         }
         for (j, e) in scope.idempotency.iter().enumerate() {
             if model.operation(&e.operation).is_none() {

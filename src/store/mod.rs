@@ -116,13 +116,130 @@ pub struct AwsSummaryRecord {
     pub last_next_steps: Option<String>,
 }
 
-/// A StartEngagementFromOpportunityTask task, in the task summary's own names.
+/// Which operation started a task.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum TaskKind {
+    /// StartEngagementFromOpportunityTask (the only kind before state version 2).
+    #[default]
+    EngagementFromOpportunity,
+    /// StartEngagementByAcceptingInvitationTask.
+    EngagementByAcceptingInvitation,
+}
+
+/// An asynchronous task of the caller's, in the task summary's own names.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskRecord {
     pub id: String,
     pub start_time: String,
     pub doc: Map<String, Value>,
+    #[serde(default)]
+    pub kind: TaskKind,
+    /// When an `IN_PROGRESS` task completes (`--task-delay-ms`); none once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complete_at: Option<String>,
+    /// What the task needs to complete later (the request's members it acts on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Value>,
+}
+
+impl TaskRecord {
+    pub fn status(&self) -> &str {
+        self.doc
+            .get("TaskStatus")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// The AWS-side data of an AWS referral, kept until the invitation is accepted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Referral {
+    /// The opportunity id reserved when AWS referred it.
+    pub opportunity_id: String,
+    pub opportunity_number: i64,
+    pub created_date: String,
+    /// The opportunity as AWS will hand it over, in CreateOpportunity's member names.
+    pub document: Map<String, Value>,
+}
+
+/// An engagement invitation, shared by its sender and receiver in one catalog.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InvitationRecord {
+    pub id: String,
+    pub engagement_id: String,
+    pub payload_type: String,
+    pub status: String,
+    pub invitation_date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<String>,
+    pub sender_aws_account_id: String,
+    pub sender_company_name: String,
+    pub receiver_aws_account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver_alias: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `{<PayloadType>: {...}}` in the model's names.
+    pub payload: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+    /// When it was accepted, rejected or expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
+    /// The receiver's accepting task, once one started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepting_task_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<Referral>,
+}
+
+/// A member of an engagement.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EngagementMember {
+    pub account_id: String,
+    pub company_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_url: Option<String>,
+    pub joined_at: String,
+}
+
+/// An engagement: the members working one customer opportunity or lead, in one catalog.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EngagementRecord {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+    pub modified_at: String,
+    pub modified_by: String,
+    pub members: Vec<EngagementMember>,
+    /// `{Id, Type, Payload}` in the model's names.
+    #[serde(default)]
+    pub contexts: Vec<Value>,
+    /// `{accountId, resourceType, resourceId}`: what members attached to it.
+    #[serde(default)]
+    pub resources: Vec<Value>,
+}
+
+impl EngagementRecord {
+    pub fn is_member(&self, account: &str) -> bool {
+        self.members.iter().any(|m| m.account_id == account)
+    }
+}
+
+/// Which side of an invitation a listing asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Sender,
+    Receiver,
 }
 
 /// A solution the account can associate.
@@ -143,8 +260,10 @@ pub struct IdempotencyRecord {
 
 /// The format name written in every state document.
 pub const STATE_FORMAT: &str = "partnercentral-local/state";
-/// The version of the state document this build reads and writes.
-pub const STATE_VERSION: u32 = 1;
+/// The version of the state document this build writes. History: 1 = per-account scopes
+/// only; 2 = shared records per catalog (`catalogs`: engagements, invitations). Version 1
+/// documents still load.
+pub const STATE_VERSION: u32 = 2;
 
 /// One idempotency token's first answer, with where it was used.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -182,6 +301,20 @@ pub struct StateDocument {
     /// The next opportunity number to hand out (ids are never reused).
     pub next_opportunity_number: i64,
     pub scopes: Vec<ScopeState>,
+    /// Records shared by the parties they name, per catalog (version 2).
+    #[serde(default)]
+    pub catalogs: Vec<CatalogState>,
+}
+
+/// Everything shared in one catalog.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CatalogState {
+    pub catalog: String,
+    #[serde(default)]
+    pub engagements: Vec<EngagementRecord>,
+    #[serde(default)]
+    pub invitations: Vec<InvitationRecord>,
 }
 
 /// One entry of a ListOpportunities page, as stored when the opportunity was written.
@@ -285,8 +418,40 @@ pub trait Tx {
     ) -> Result<(), StoreError>;
 
     fn put_task(&mut self, scope: &Scope, rec: &TaskRecord) -> Result<(), StoreError>;
+    fn get_task(&self, scope: &Scope, id: &str) -> Result<Option<TaskRecord>, StoreError>;
     /// Every task of the scope, oldest first.
     fn list_tasks(&self, scope: &Scope) -> Result<Vec<TaskRecord>, StoreError>;
+    /// Tasks whose `complete_at` is at or before `now`, in any scope, oldest first.
+    fn due_tasks(&self, now: &str) -> Result<Vec<(Scope, TaskRecord)>, StoreError>;
+
+    fn get_invitation(
+        &self,
+        catalog: &str,
+        id: &str,
+    ) -> Result<Option<InvitationRecord>, StoreError>;
+    fn put_invitation(&mut self, catalog: &str, rec: &InvitationRecord) -> Result<(), StoreError>;
+    /// The invitations of a catalog `account` sent or received, newest first.
+    fn list_invitations(
+        &self,
+        catalog: &str,
+        account: &str,
+        role: Role,
+    ) -> Result<Vec<InvitationRecord>, StoreError>;
+    /// The invitations to one engagement.
+    fn engagement_invitations(
+        &self,
+        catalog: &str,
+        engagement: &str,
+    ) -> Result<Vec<InvitationRecord>, StoreError>;
+    /// `PENDING` invitations whose expiration date is at or before `now`, in any catalog.
+    fn due_invitations(&self, now: &str) -> Result<Vec<(String, InvitationRecord)>, StoreError>;
+
+    fn get_engagement(
+        &self,
+        catalog: &str,
+        id: &str,
+    ) -> Result<Option<EngagementRecord>, StoreError>;
+    fn put_engagement(&mut self, catalog: &str, rec: &EngagementRecord) -> Result<(), StoreError>;
 
     /// Every stored solution of the scope, by id.
     fn list_solutions(&self, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError>;

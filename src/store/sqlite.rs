@@ -23,9 +23,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AwsSummaryRecord, IdempotencyRecord, ListedOpportunity, OpportunityQuery, OpportunityRecord,
-    OpportunitySortKey, STATE_FORMAT, STATE_VERSION, Scope, SolutionRecord, StateDocument, Store,
-    StoreError, StoreFacts, TaskRecord, Tx,
+    AwsSummaryRecord, EngagementRecord, IdempotencyRecord, InvitationRecord, ListedOpportunity,
+    OpportunityQuery, OpportunityRecord, OpportunitySortKey, Role, STATE_FORMAT, STATE_VERSION,
+    Scope, SolutionRecord, StateDocument, Store, StoreError, StoreFacts, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 
@@ -36,8 +36,8 @@ pub const LOCK_FILE: &str = "partnercentral-local.lock";
 
 /// The schema version this build writes. History: 0 = no version recorded (before
 /// rendered listings, or with them); 1 = rendered listings; 2 = `settings` (what stored
-/// renderings were made with).
-pub const SCHEMA_VERSION: i64 = 2;
+/// renderings were made with); 3 = `invitations`, `engagements` and the tasks' `due` column.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Read-only connections kept for reads (an export opens one of its own). Each keeps its own
 /// page cache, so more than the machine can run at once only costs memory.
@@ -65,8 +65,23 @@ CREATE TABLE IF NOT EXISTS idempotency (
 );
 CREATE TABLE IF NOT EXISTS tasks (
     account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, start_time TEXT NOT NULL,
-    doc TEXT NOT NULL,
+    doc TEXT NOT NULL, due TEXT,
     PRIMARY KEY (account, catalog, id)
+);
+CREATE INDEX IF NOT EXISTS tasks_by_due ON tasks (due) WHERE due IS NOT NULL;
+CREATE TABLE IF NOT EXISTS invitations (
+    catalog TEXT NOT NULL, id TEXT NOT NULL, sender TEXT NOT NULL, receiver TEXT NOT NULL,
+    status TEXT NOT NULL, invitation_date TEXT NOT NULL, expiration_date TEXT,
+    engagement_id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (catalog, id)
+);
+CREATE INDEX IF NOT EXISTS invitations_by_receiver ON invitations (catalog, receiver, invitation_date);
+CREATE INDEX IF NOT EXISTS invitations_by_sender ON invitations (catalog, sender, invitation_date);
+CREATE INDEX IF NOT EXISTS invitations_by_engagement ON invitations (catalog, engagement_id);
+CREATE INDEX IF NOT EXISTS invitations_pending ON invitations (expiration_date) WHERE status = 'PENDING';
+CREATE TABLE IF NOT EXISTS engagements (
+    catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (catalog, id)
 );
 CREATE TABLE IF NOT EXISTS solutions (
     account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
@@ -255,6 +270,14 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
                 "ALTER TABLE opportunities ADD COLUMN listing TEXT NOT NULL DEFAULT ''",
             )?;
         }
+        if table_exists(&tx, "tasks")?
+            && !tx
+                .prepare("SELECT 1 FROM pragma_table_info('tasks') WHERE name = 'due'")?
+                .exists([])?
+        {
+            // Before version 3 every task completed at once.
+            tx.execute_batch("ALTER TABLE tasks ADD COLUMN due TEXT")?;
+        }
         tracing::info!(
             from = version,
             to = SCHEMA_VERSION,
@@ -418,6 +441,24 @@ impl SqliteTx<'_> {
         let mut stmt = self.tx.prepare_cached(&sql)?;
         match stmt
             .query_row(params![scope.account, scope.catalog, id], doc_column)
+            .optional()?
+        {
+            Some(r) => Ok(Some(r?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A record shared within a catalog (`invitations`, `engagements`).
+    fn shared_doc<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        catalog: &str,
+        id: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let sql = format!("SELECT doc FROM {table} WHERE catalog = ?1 AND id = ?2");
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        match stmt
+            .query_row(params![catalog, id], doc_column)
             .optional()?
         {
             Some(r) => Ok(Some(r?)),
@@ -681,6 +722,36 @@ impl Tx for SqliteTx<'_> {
             }
             out.extend_from_slice(b"]}");
         }
+        out.extend_from_slice(b"],\"catalogs\":[");
+        let mut catalogs = self.tx.prepare(
+            "SELECT catalog FROM engagements UNION SELECT catalog FROM invitations ORDER BY 1",
+        )?;
+        let catalogs = catalogs
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, catalog) in catalogs.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(format!("{{\"catalog\":{}", to_json(catalog)?).as_bytes());
+            for (key, table) in [
+                ("engagements", "engagements"),
+                ("invitations", "invitations"),
+            ] {
+                out.extend_from_slice(format!(",\"{key}\":[").as_bytes());
+                let mut stmt = self.tx.prepare_cached(&format!(
+                    "SELECT doc FROM {table} WHERE catalog = ?1 ORDER BY id"
+                ))?;
+                let mut rows = stmt.query(params![catalog])?;
+                let mut first = true;
+                while let Some(row) = rows.next()? {
+                    let doc = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                    append_stored(out, doc, &mut first)?;
+                }
+                out.push(b']');
+            }
+            out.push(b'}');
+        }
         out.extend_from_slice(b"]}");
         Ok(())
     }
@@ -716,13 +787,22 @@ impl Tx for SqliteTx<'_> {
                 self.put_idempotency(&scope, &e.operation, &e.token, &e.record)?;
             }
         }
+        for c in &doc.catalogs {
+            for rec in &c.engagements {
+                self.put_engagement(&c.catalog, rec)?;
+            }
+            for rec in &c.invitations {
+                self.put_invitation(&c.catalog, rec)?;
+            }
+        }
         Ok(())
     }
 
     fn is_empty(&self) -> Result<bool, StoreError> {
         let n: i64 = self.tx.query_row(
             "SELECT (SELECT count(*) FROM opportunities) + (SELECT count(*) FROM aws_summaries)
-                  + (SELECT count(*) FROM solutions) + (SELECT count(*) FROM tasks)",
+                  + (SELECT count(*) FROM solutions) + (SELECT count(*) FROM tasks)
+                  + (SELECT count(*) FROM invitations) + (SELECT count(*) FROM engagements)",
             [],
             |r| r.get(0),
         )?;
@@ -743,6 +823,51 @@ impl Tx for SqliteTx<'_> {
                 ),
                 params![account, catalog],
             )?;
+        }
+        let Some(account) = account else {
+            // A whole catalog, or everything.
+            for table in ["invitations", "engagements"] {
+                self.tx.execute(
+                    &format!("DELETE FROM {table} WHERE ?1 IS NULL OR catalog = ?1"),
+                    params![catalog],
+                )?;
+            }
+            return Ok(());
+        };
+        // One account: the invitations it sent or received go; it leaves its engagements,
+        // and those left without a partner member go too.
+        self.tx.execute(
+            "DELETE FROM invitations WHERE (sender = ?1 OR receiver = ?1)
+             AND (?2 IS NULL OR catalog = ?2)",
+            params![account, catalog],
+        )?;
+        let mut changed: Vec<(String, Option<EngagementRecord>, String)> = Vec::new();
+        {
+            let mut stmt = self.tx.prepare(
+                "SELECT catalog, id, doc FROM engagements WHERE ?1 IS NULL OR catalog = ?1",
+            )?;
+            let mut rows = stmt.query(params![catalog])?;
+            while let Some(row) = rows.next()? {
+                let doc: String = row.get(2)?;
+                let mut rec: EngagementRecord = from_json(&doc)?;
+                if !rec.is_member(account) {
+                    continue;
+                }
+                rec.members.retain(|m| m.account_id != account);
+                let keep = rec.members.iter().any(|m| m.account_id != "aws");
+                changed.push((row.get(0)?, keep.then_some(rec), row.get(1)?));
+            }
+        }
+        for (catalog, rec, id) in changed {
+            match rec {
+                Some(rec) => self.put_engagement(&catalog, &rec)?,
+                None => {
+                    self.tx.execute(
+                        "DELETE FROM engagements WHERE catalog = ?1 AND id = ?2",
+                        params![catalog, id],
+                    )?;
+                }
+            }
         }
         Ok(())
     }
@@ -793,9 +918,138 @@ impl Tx for SqliteTx<'_> {
     fn put_task(&mut self, scope: &Scope, rec: &TaskRecord) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO tasks (account, catalog, id, start_time, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO tasks (account, catalog, id, start_time, doc, due)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![scope.account, scope.catalog, rec.id, rec.start_time, to_json(rec)?])?;
+            .execute(params![
+                scope.account,
+                scope.catalog,
+                rec.id,
+                rec.start_time,
+                to_json(rec)?,
+                rec.complete_at
+            ])?;
+        Ok(())
+    }
+
+    fn get_task(&self, scope: &Scope, id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        self.get_doc("tasks", scope, id)
+    }
+
+    fn due_tasks(&self, now: &str) -> Result<Vec<(Scope, TaskRecord)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT account, catalog, doc FROM tasks WHERE due IS NOT NULL AND due <= ?1
+             ORDER BY due, id",
+        )?;
+        let rows = stmt.query_map(params![now], |r| {
+            Ok((
+                Scope {
+                    account: r.get(0)?,
+                    catalog: r.get(1)?,
+                },
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (scope, doc) = row?;
+            out.push((scope, from_json(&doc)?));
+        }
+        Ok(out)
+    }
+
+    fn get_invitation(
+        &self,
+        catalog: &str,
+        id: &str,
+    ) -> Result<Option<InvitationRecord>, StoreError> {
+        self.shared_doc("invitations", catalog, id)
+    }
+
+    fn put_invitation(&mut self, catalog: &str, rec: &InvitationRecord) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO invitations (catalog, id, sender, receiver, status,
+                 invitation_date, expiration_date, engagement_id, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                catalog,
+                rec.id,
+                rec.sender_aws_account_id,
+                rec.receiver_aws_account_id,
+                rec.status,
+                rec.invitation_date,
+                rec.expiration_date,
+                rec.engagement_id,
+                to_json(rec)?
+            ])?;
+        Ok(())
+    }
+
+    fn list_invitations(
+        &self,
+        catalog: &str,
+        account: &str,
+        role: Role,
+    ) -> Result<Vec<InvitationRecord>, StoreError> {
+        let sql = match role {
+            Role::Sender => {
+                "SELECT doc FROM invitations WHERE catalog = ?1 AND sender = ?2
+                 ORDER BY invitation_date DESC, id DESC"
+            }
+            Role::Receiver => {
+                "SELECT doc FROM invitations WHERE catalog = ?1 AND receiver = ?2
+                 ORDER BY invitation_date DESC, id DESC"
+            }
+        };
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        collect_docs(stmt.query_map(params![catalog, account], doc_column)?)
+    }
+
+    fn engagement_invitations(
+        &self,
+        catalog: &str,
+        engagement: &str,
+    ) -> Result<Vec<InvitationRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT doc FROM invitations WHERE catalog = ?1 AND engagement_id = ?2
+             ORDER BY invitation_date, id",
+        )?;
+        collect_docs(stmt.query_map(params![catalog, engagement], doc_column)?)
+    }
+
+    fn due_invitations(&self, now: &str) -> Result<Vec<(String, InvitationRecord)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT catalog, doc FROM invitations
+             WHERE status = 'PENDING' AND expiration_date IS NOT NULL AND expiration_date <= ?1
+             ORDER BY expiration_date, id",
+        )?;
+        let rows = stmt.query_map(params![now], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (catalog, doc) = row?;
+            out.push((catalog, from_json(&doc)?));
+        }
+        Ok(out)
+    }
+
+    fn get_engagement(
+        &self,
+        catalog: &str,
+        id: &str,
+    ) -> Result<Option<EngagementRecord>, StoreError> {
+        self.shared_doc("engagements", catalog, id)
+    }
+
+    fn put_engagement(&mut self, catalog: &str, rec: &EngagementRecord) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO engagements (catalog, id, doc) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![catalog, rec.id, to_json(rec)?])?;
         Ok(())
     }
 

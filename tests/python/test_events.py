@@ -42,7 +42,7 @@ def test_lifecycle_emits_the_documented_events(server, fresh_account):
     types = [e["detail-type"] for e in events_of(server, fresh_account)]
     assert types == [
         "Opportunity Created",
-        "Opportunity Updated", "Engagement Created", "Engagement Resource Snapshot Created",
+        "Opportunity Updated", "Engagement Resource Snapshot Created",
         "Engagement Member Added", "Engagement Invitation Created",
         "Engagement Invitation Accepted", "Engagement Member Added", "Opportunity Updated",
         "Engagement Resource Snapshot Created",
@@ -50,6 +50,11 @@ def test_lifecycle_emits_the_documented_events(server, fresh_account):
     invitation = [e for e in events_of(server, fresh_account)
                   if e["detail-type"] == "Engagement Invitation Created"][0]
     assert invitation["resources"][0].endswith(invitation["detail"]["engagementInvitation"]["id"])
+    detail = invitation["detail"]["engagementInvitation"]
+    # The invitation to AWS: sent by the partner, to AWS, never expiring.
+    assert detail["senderAccountId"] == fresh_account and detail["receiverAccountId"] == "aws"
+    assert detail["participantType"] == "SENDER" and detail["senderCompanyName"]
+    assert "expirationDate" not in detail
 
 
 def test_idempotent_replays_and_failed_calls_emit_nothing(server, fresh_account):

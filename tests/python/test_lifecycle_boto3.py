@@ -195,11 +195,20 @@ def test_client_token_makes_create_idempotent(client):
     assert "Conflicting client token" in e.value.response["Error"]["Message"]
 
 
-def test_aws_referral_origin_is_only_for_the_sandbox(client):
+def test_aws_referral_origin_is_only_for_the_sandbox(server, fresh_account):
+    client = server.client(account=fresh_account)
     with pytest.raises(client.exceptions.ValidationException):
         client.create_opportunity(Catalog="AWS", Origin="AWS Referral", **opportunity_input())
-    oid = create_submitted(client, Origin="AWS Referral")
-    approve(client, oid)
+    # In the Sandbox it simulates AWS referring the opportunity: an invitation, accepted into
+    # the pipeline as an approved AWS-originated opportunity.
+    oid = client.create_opportunity(Catalog="Sandbox", Origin="AWS Referral", **opportunity_input())["Id"]
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_opportunity(Catalog="Sandbox", Identifier=oid)
+    [invitation] = client.list_engagement_invitations(
+        Catalog="Sandbox", ParticipantType="RECEIVER")["EngagementInvitationSummaries"]
+    task = client.start_engagement_by_accepting_invitation_task(
+        Catalog="Sandbox", Identifier=invitation["Id"], ClientToken="accept")
+    assert task["OpportunityId"] == oid
     summary = client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
     assert summary["Origin"] == "AWS Referral"
 

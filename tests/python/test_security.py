@@ -17,6 +17,8 @@ EXEMPT = {
     "ListOpportunities": "a list: the intruder's listing is asserted empty",
     "ListEngagementFromOpportunityTasks": "a list: the intruder's listing is asserted empty",
     "ListSolutions": "a list: the intruder sees only the shared solution, not the victim's",
+    "ListEngagementInvitations": "a list: the intruder's listings (both roles) are asserted empty",
+    "ListEngagementByAcceptingInvitationTasks": "a list: the intruder's listing is asserted empty",
 }
 
 
@@ -34,13 +36,31 @@ def victim(server):
     approve(owner, oid)
     admin(server, "POST", "/accounts/131313131313/catalogs/Sandbox/solutions",
           {"Id": "S-5555555", "Name": "Secret", "Category": "Private"})
+    # An AWS referral waiting for the victim, and the engagement its submission created.
+    sent = admin(server, "POST", "/accounts/131313131313/catalogs/Sandbox/invitations",
+                 {"Opportunity": opportunity_input()})[2]
+    engagement = owner.get_opportunity(Catalog="Sandbox", Identifier=oid)
+    tasks = owner.list_engagement_from_opportunity_tasks(Catalog="Sandbox")["TaskSummaries"]
+    assert engagement and tasks
     before = admin(server, "GET", "/state")[2]
-    return owner, oid, [s for s in before["scopes"] if s["accountId"] == "131313131313"]
+    return (owner, oid, sent["InvitationId"], tasks[0]["EngagementId"],
+            [s for s in before["scopes"] if s["accountId"] == "131313131313"], before["catalogs"])
 
 
-def requests_against(oid, catalog):
+def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="eng-00000000000000"):
     lmd = "2026-01-01T00:00:00Z"
     return {
+        "GetEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
+        "AcceptEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
+        "RejectEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
+        "StartEngagementByAcceptingInvitationTask": {"Catalog": catalog, "Identifier": invitation,
+                                                     "ClientToken": "evil"},
+        "CreateEngagementInvitation": {"Catalog": catalog, "ClientToken": "evil", "EngagementIdentifier": engagement,
+                                       "Invitation": {"Message": "join", "Receiver": {"Account": {
+                                           "AwsAccountId": "141414141414"}}, "Payload": {"LeadInvitation": {
+                                               "Customer": {"CompanyName": "Evil"},
+                                               "Interaction": {"ContactBusinessTitle": "CEO", "SourceType": "Event",
+                                                               "SourceId": "x", "SourceName": "x"}}}}},
         "GetOpportunity": {"Catalog": catalog, "Identifier": oid},
         "GetAwsOpportunitySummary": {"Catalog": catalog, "RelatedOpportunityIdentifier": oid},
         "UpdateOpportunity": {"Catalog": catalog, "Identifier": oid, "LastModifiedDate": lmd,
@@ -59,8 +79,8 @@ def requests_against(oid, catalog):
 
 @pytest.mark.parametrize("account,catalog", [("141414141414", "Sandbox"), ("131313131313", "AWS")])
 def test_no_operation_reaches_another_account_or_catalog(server, victim, account, catalog):
-    owner, oid, scopes_before = victim
-    for op, body in requests_against(oid, catalog).items():
+    owner, oid, invitation, engagement, scopes_before, shared_before = victim
+    for op, body in requests_against(oid, catalog, invitation, engagement).items():
         status, _, resp = server.call(op, body, {"Authorization":
             f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/partnercentral-selling/aws4_request, "
             "SignedHeaders=host, Signature=00"})
@@ -69,8 +89,13 @@ def test_no_operation_reaches_another_account_or_catalog(server, victim, account
     assert intruder.list_opportunities(Catalog=catalog)["OpportunitySummaries"] == []
     assert intruder.list_engagement_from_opportunity_tasks(Catalog=catalog)["TaskSummaries"] == []
     assert [s["Id"] for s in intruder.list_solutions(Catalog=catalog)["SolutionSummaries"]] == ["S-1234567"]
+    for role in ["RECEIVER", "SENDER"]:
+        listed = intruder.list_engagement_invitations(Catalog=catalog, ParticipantType=role)
+        assert listed["EngagementInvitationSummaries"] == []
+    assert intruder.list_engagement_by_accepting_invitation_tasks(Catalog=catalog)["TaskSummaries"] == []
     after = admin(server, "GET", "/state")[2]
     assert [s for s in after["scopes"] if s["accountId"] == "131313131313"] == scopes_before
+    assert after["catalogs"] == shared_before
 
 
 def test_every_implemented_operation_is_covered(server):

@@ -12,15 +12,19 @@ use super::view;
 use crate::domain::changes::{Change, EngagementRef};
 use crate::domain::lifecycle::{self, APPROVED, PENDING_SUBMISSION, SUBMITTED};
 use crate::domain::pagination::{self, Position};
-use crate::domain::{SANDBOX, aws_side, ids, time};
+use crate::domain::{AWS_PARTY, SANDBOX, aws_side, company_name, ids, time};
 use crate::model::validate::Code;
 use crate::ops::access;
 use crate::ops::common::{
     bad_token, idempotent, matches_filters, offset_page, page_size, str_at, strings,
 };
+use crate::ops::invitations::{self, flows};
 use crate::ops::{Context, Service, ServiceError, Write};
 use crate::protocol::{self, Reply};
-use crate::store::{OpportunityQuery, OpportunityRecord, OpportunitySortKey, Store, Submission};
+use crate::store::{
+    OpportunityQuery, OpportunityRecord, OpportunitySortKey, Store, Submission, TaskKind,
+    TaskRecord,
+};
 
 /// Members of the input that are not part of the partner's document.
 const NOT_DOCUMENT: [&str; 4] = ["Catalog", "ClientToken", "Identifier", "LastModifiedDate"];
@@ -192,6 +196,7 @@ pub(super) fn apply_review(
     if target == APPROVED && access::aws_summary(w.tx, ctx, &rec.id)?.is_none() {
         w.tx.put_aws_summary(&access::private(ctx), &aws_side::new_summary(rec))?;
     }
+    flows::record_review(w, ctx, rec, target, reason)?;
     Ok(Change::Reviewed {
         id: rec.id.clone(),
         decision: target.to_string(),
@@ -218,6 +223,9 @@ pub fn create<S: Store>(
                         ctx.catalog
                     ),
                 ));
+            }
+            if origin == lifecycle::AWS_REFERRAL {
+                return refer(w, ctx, input);
             }
             let num = w.tx.next_opportunity_number()?;
             let now = w.stamp();
@@ -249,6 +257,32 @@ pub fn create<S: Store>(
         })
     })?;
     Ok(Reply::Doc(out))
+}
+
+/// A Sandbox CreateOpportunity with `Origin: AWS Referral` simulates AWS referring the
+/// opportunity to the caller (Partner Central's documented way to test the inbound path): the
+/// id is reserved and answered as usual, and the caller receives a `PENDING` engagement
+/// invitation; the opportunity joins its pipeline when it accepts.
+fn refer(w: &mut Write<'_>, ctx: &Context, input: &Value) -> Result<Value, ServiceError> {
+    let mut doc = document(input);
+    doc.remove("Origin");
+    invitations::admin::check_referral(&doc)?;
+    let s = flows::Sending {
+        sender: AWS_PARTY.to_string(),
+        sender_company: company_name(AWS_PARTY),
+        receiver: ctx.account.clone(),
+        receiver_alias: None,
+        message: Some(flows::REFERRAL_MESSAGE.to_string()),
+        invitation_id: None,
+        engagement_title: None,
+        engagement_description: None,
+    };
+    let sent = flows::send_referral(w, &ctx.catalog, &s, doc)?;
+    let mut response = json!({"Id": sent.opportunity_id, "LastModifiedDate": w.stamp()});
+    if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
+        response["PartnerOpportunityIdentifier"] = json!(p);
+    }
+    Ok(response)
 }
 
 pub fn get<S: Store>(
@@ -586,20 +620,22 @@ pub fn submit<S: Store>(
 
 const START_TASK: &str = "StartEngagementFromOpportunityTask";
 
-/// StartEngagementFromOpportunityTask. The task completes at once: it submits the
-/// opportunity and records the engagement, invitation and snapshot job it creates (facts
-/// §1.4: the real task is observed COMPLETE in the response); a submission the lifecycle
-/// refuses gives a `FAILED` task.
+/// StartEngagementFromOpportunityTask. The task submits the opportunity and records the
+/// engagement, the invitation to AWS and the snapshot job it creates; it completes at once
+/// (facts §1.4: the real task is observed COMPLETE in the response), or after
+/// `--task-delay-ms`. A submission the lifecycle refuses gives a `FAILED` task.
 pub fn start_task<S: Store>(
     svc: &Service<S>,
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
+    flows::settle(svc)?;
     let scope = access::private(ctx);
     let id = str_at(input, "Identifier").unwrap_or_default();
+    let delay = svc.task_delay;
     let out = svc.write(ctx, |w| {
         idempotent(w, svc.model, &scope, START_TASK, input, |w| {
-            let mut rec = access::opportunity(w.tx, ctx, id)?;
+            let rec = access::opportunity(w.tx, ctx, id)?;
             let task_id = ids::task_id();
             let start_time = w.stamp();
             let mut doc = Map::new();
@@ -614,55 +650,92 @@ pub fn start_task<S: Store>(
             );
             doc.insert("StartTime".into(), json!(start_time));
             doc.insert("OpportunityId".into(), json!(rec.id));
-            let submitted = submit_record(
-                &mut rec,
-                str_at(input, "AwsSubmission.InvolvementType").unwrap_or_default(),
-                str_at(input, "AwsSubmission.Visibility"),
-            );
-            match submitted {
-                Ok(()) => {
-                    let engagement_id = ids::engagement_id();
-                    let invitation_id = ids::invitation_id();
-                    if let Some(sub) = rec.submission.as_mut() {
-                        sub.engagement_id = Some(engagement_id.clone());
-                        sub.invitation_id = Some(invitation_id.clone());
-                    }
-                    store_changed(w, ctx, &mut rec)?;
-                    if let Some(e) = engagement(&rec) {
-                        w.changed(Change::Submitted(e));
-                    }
-                    doc.insert("TaskStatus".into(), json!("COMPLETE"));
-                    doc.insert("EngagementId".into(), json!(engagement_id));
-                    doc.insert("EngagementInvitationId".into(), json!(invitation_id));
-                    doc.insert(
-                        "ResourceSnapshotJobId".into(),
-                        json!(ids::snapshot_job_id()),
-                    );
-                }
-                Err(ServiceError::Business(violations)) => {
-                    doc.insert("TaskStatus".into(), json!("FAILED"));
-                    doc.insert("ReasonCode".into(), json!("OpportunitySubmissionFailed"));
-                    let message = violations
-                        .into_iter()
-                        .map(|v| v.message)
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    doc.insert("Message".into(), json!(message));
-                }
-                Err(other) => return Err(other),
+            doc.insert("TaskStatus".into(), json!("IN_PROGRESS"));
+            let mut task = TaskRecord {
+                id: task_id,
+                start_time,
+                doc,
+                kind: TaskKind::EngagementFromOpportunity,
+                complete_at: None,
+                params: input.get("AwsSubmission").cloned(),
+            };
+            if delay.is_zero() {
+                complete_submission_task(w, ctx, &mut task)?;
+            } else {
+                let due = w.now + chrono::Duration::milliseconds(delay.as_millis() as i64);
+                task.complete_at = Some(time::format(due));
+                w.tx.put_task(&scope, &task)?;
             }
-            w.tx.put_task(
-                &scope,
-                &crate::store::TaskRecord {
-                    id: task_id,
-                    start_time,
-                    doc: doc.clone(),
-                },
-            )?;
-            Ok(Value::Object(doc))
+            Ok(Value::Object(task.doc))
         })
     })?;
     Ok(Reply::Doc(out))
+}
+
+/// Completes a StartEngagementFromOpportunityTask task: submits its opportunity as it is now.
+pub(crate) fn complete_submission_task(
+    w: &mut Write<'_>,
+    ctx: &Context,
+    task: &mut TaskRecord,
+) -> Result<(), ServiceError> {
+    task.complete_at = None;
+    let id = task
+        .doc
+        .get("OpportunityId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let params = task.params.clone().unwrap_or_default();
+    let submitted = match access::find_opportunity(w.tx, ctx, &id)? {
+        Some(mut rec) => submit_record(
+            &mut rec,
+            str_at(&params, "InvolvementType").unwrap_or_default(),
+            str_at(&params, "Visibility"),
+        )
+        .map(|()| rec),
+        None => Err(ServiceError::business(
+            "Identifier",
+            Code::InvalidResourceState,
+            format!("Opportunity {id} no longer exists."),
+        )),
+    };
+    match submitted {
+        Ok(mut rec) => {
+            let engagement_id = ids::engagement_id();
+            let invitation_id = ids::invitation_id();
+            if let Some(sub) = rec.submission.as_mut() {
+                sub.engagement_id = Some(engagement_id.clone());
+                sub.invitation_id = Some(invitation_id.clone());
+            }
+            store_changed(w, ctx, &mut rec)?;
+            flows::record_submission(w, ctx, &rec, &engagement_id, &invitation_id)?;
+            if let Some(e) = engagement(&rec) {
+                w.changed(Change::Submitted(e));
+            }
+            task.doc.insert("TaskStatus".into(), json!("COMPLETE"));
+            task.doc.insert("EngagementId".into(), json!(engagement_id));
+            task.doc
+                .insert("EngagementInvitationId".into(), json!(invitation_id));
+            task.doc.insert(
+                "ResourceSnapshotJobId".into(),
+                json!(ids::snapshot_job_id()),
+            );
+        }
+        Err(ServiceError::Business(violations)) => {
+            task.doc.insert("TaskStatus".into(), json!("FAILED"));
+            task.doc
+                .insert("ReasonCode".into(), json!("OpportunitySubmissionFailed"));
+            let message = violations
+                .into_iter()
+                .map(|v| v.message)
+                .collect::<Vec<_>>()
+                .join(" ");
+            task.doc.insert("Message".into(), json!(message));
+        }
+        Err(other) => return Err(other),
+    }
+    w.tx.put_task(&access::private(ctx), task)?;
+    Ok(())
 }
 
 pub fn list_tasks<S: Store>(
@@ -670,6 +743,7 @@ pub fn list_tasks<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
+    flows::settle(svc)?;
     let scope = access::private(ctx);
     let tasks = svc
         .store
@@ -685,6 +759,7 @@ pub fn list_tasks<S: Store>(
     ];
     let mut items: Vec<Value> = tasks
         .into_iter()
+        .filter(|t| t.kind == TaskKind::EngagementFromOpportunity)
         .map(|t| Value::Object(t.doc))
         .filter(|doc| matches_filters(doc, &filters))
         .collect();
