@@ -212,7 +212,11 @@ async fn handle(
     caller.authorize(&op.name, catalog.as_deref())?;
 
     if let Some(quotas) = &state.quotas {
-        quotas.check(&op.name, &caller.account_id)?;
+        quotas.check(
+            &op.name,
+            &caller.account_id,
+            state.service.clock.offset_millis(),
+        )?;
     }
     if let Some(action) = state.faults.check(op, &caller.account_id) {
         if let Some(delay) = action.latency {

@@ -134,12 +134,25 @@ impl Quotas {
         &self.table
     }
 
-    /// Counts one call; `ThrottlingException` if it is over a limit.
-    pub fn check(&self, operation: &str, account: &str) -> Result<(), ApiError> {
-        self.check_at(operation, account, Instant::now())
+    /// Counts one call; `ThrottlingException` if it is over a limit. The rolling 24 hours
+    /// follow the service clock (`clock_offset_ms`, moved by `/_admin/clock`); the per-second
+    /// buckets stay on real time.
+    pub fn check(
+        &self,
+        operation: &str,
+        account: &str,
+        clock_offset_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.check_at(operation, account, Instant::now(), clock_offset_ms)
     }
 
-    fn check_at(&self, operation: &str, account: &str, now: Instant) -> Result<(), ApiError> {
+    fn check_at(
+        &self,
+        operation: &str,
+        account: &str,
+        now: Instant,
+        clock_offset_ms: i64,
+    ) -> Result<(), ApiError> {
         let Some((index, rule)) = self
             .table
             .rules
@@ -149,7 +162,8 @@ impl Quotas {
         else {
             return Ok(());
         };
-        let minute = now.duration_since(self.start).as_secs() / 60;
+        let elapsed = i64::try_from(now.duration_since(self.start).as_millis()).unwrap_or(i64::MAX);
+        let minute = (elapsed.saturating_add(clock_offset_ms) / 60_000).max(0) as u64;
         let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
         let u = usage
             .entry((account.to_string(), index))
@@ -212,22 +226,38 @@ mod tests {
     fn writes_are_one_per_second_and_reads_ten() {
         let q = Quotas::new(QuotaTable::aws());
         let t0 = Instant::now();
-        assert!(q.check_at("CreateOpportunity", "111111111111", t0).is_ok());
-        assert!(q.check_at("CreateOpportunity", "111111111111", t0).is_err());
         assert!(
-            q.check_at("CreateOpportunity", "222222222222", t0).is_ok(),
+            q.check_at("CreateOpportunity", "111111111111", t0, 0)
+                .is_ok()
+        );
+        assert!(
+            q.check_at("CreateOpportunity", "111111111111", t0, 0)
+                .is_err()
+        );
+        assert!(
+            q.check_at("CreateOpportunity", "222222222222", t0, 0)
+                .is_ok(),
             "per account"
         );
         assert!(
-            q.check_at("UpdateOpportunity", "111111111111", t0 + refill_time(1.0))
-                .is_ok()
+            q.check_at(
+                "UpdateOpportunity",
+                "111111111111",
+                t0 + refill_time(1.0),
+                0
+            )
+            .is_ok()
         );
         for _ in 0..10 {
-            assert!(q.check_at("GetOpportunity", "111111111111", t0).is_ok());
+            assert!(q.check_at("GetOpportunity", "111111111111", t0, 0).is_ok());
         }
-        assert!(q.check_at("ListOpportunities", "111111111111", t0).is_err());
         assert!(
-            q.check_at("SubmitOpportunity", "111111111111", t0).is_ok(),
+            q.check_at("ListOpportunities", "111111111111", t0, 0)
+                .is_err()
+        );
+        assert!(
+            q.check_at("SubmitOpportunity", "111111111111", t0, 0)
+                .is_ok(),
             "not in the table"
         );
     }
@@ -244,23 +274,42 @@ mod tests {
         };
         let q = Quotas::new(table);
         let t0 = Instant::now();
-        assert!(q.check_at("GetOpportunity", "1", t0).is_ok());
+        assert!(q.check_at("GetOpportunity", "1", t0, 0).is_ok());
         assert!(
-            q.check_at("GetOpportunity", "1", t0 + Duration::from_secs(3600))
+            q.check_at("GetOpportunity", "1", t0 + Duration::from_secs(3600), 0)
                 .is_ok()
         );
         assert!(
-            q.check_at("GetOpportunity", "1", t0 + Duration::from_secs(7200))
+            q.check_at("GetOpportunity", "1", t0 + Duration::from_secs(7200), 0)
                 .is_err()
         );
         assert!(
             q.check_at(
                 "GetOpportunity",
                 "1",
-                t0 + Duration::from_secs(24 * 3600 + 60)
+                t0 + Duration::from_secs(24 * 3600 + 60),
+                0
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn the_daily_quota_follows_the_service_clock() {
+        let table = QuotaTable {
+            rules: vec![QuotaRule {
+                name: "tiny".into(),
+                operations: vec!["GetOpportunity".into()],
+                per_second: None,
+                per_24_hours: Some(1),
+            }],
+        };
+        let q = Quotas::new(table);
+        let t0 = Instant::now();
+        assert!(q.check_at("GetOpportunity", "1", t0, 0).is_ok());
+        assert!(q.check_at("GetOpportunity", "1", t0, 3_600_000).is_err());
+        let next_day = (24 * 3600 + 60) * 1000;
+        assert!(q.check_at("GetOpportunity", "1", t0, next_day).is_ok());
     }
 
     #[test]

@@ -27,3 +27,17 @@ def test_readme_control_plane_example_runs(server):
              "ENDPOINT": server.url}
     exec(compile(code, "README.md", "exec"), scope)
     assert scope["summary"]["OpportunityTeam"][-1]["FirstName"] == "Sam"
+
+
+def test_readme_referral_example_runs(server, fresh_account):
+    text = README.read_text()
+    section = text.split("## A worked example: an AWS referral", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {"pc": server.client(account=fresh_account)}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["invitation"]["Status"] == "PENDING"
+    assert "PostalCode" not in str(scope["invitation"]["Payload"])
+    assert scope["task"]["OpportunityId"] == scope["referred"]
+    assert scope["opportunity"]["Customer"]["Account"]["Address"]["PostalCode"] == "10001"
+    assert scope["opportunity"]["LifeCycle"]["ReviewStatus"] == "Approved"
+    assert scope["aws_summary"]["Origin"] == "AWS Referral"

@@ -173,7 +173,20 @@ fn prefix(e: ServiceError, at: &str) -> ServiceError {
     }
 }
 
-/// What an AWS referral needs beyond the model: a customer and a title to show.
+/// What an AWS referral needs beyond CreateOpportunity's model: every member its invitation
+/// shows and the model requires there (`OpportunityInvitationPayload`).
+const REFERRAL_REQUIRES: [&str; 7] = [
+    "Customer.Account.CompanyName",
+    "Customer.Account.Industry",
+    "Customer.Account.WebsiteUrl",
+    "Customer.Account.Address.CountryCode",
+    "Project.Title",
+    "Project.CustomerBusinessProblem",
+    "LifeCycle.TargetCloseDate",
+];
+
+/// Refuses an AWS referral its invitation could not show (`REQUIRED_FIELD_MISSING`, one entry
+/// per missing member).
 pub fn check_referral(doc: &Map<String, Value>) -> Result<(), ServiceError> {
     let has = |path: &str| {
         let mut parts = path.split('.');
@@ -185,7 +198,7 @@ pub fn check_referral(doc: &Map<String, Value>) -> Result<(), ServiceError> {
             .is_some_and(|s| !s.is_empty())
     };
     let mut missing = Vec::new();
-    for path in ["Customer.Account.CompanyName", "Project.Title"] {
+    for path in REFERRAL_REQUIRES {
         if !has(path) {
             missing.push(crate::model::validate::FieldViolation::new(
                 path,
