@@ -9,6 +9,7 @@ partnercentral-local returned for the same request.
     python3 bench/run.py            # the full run (--out bench/RESULTS.md keeps the table)
     python3 bench/run.py --smoke    # seconds; what CI runs so the harness never rots
     python3 bench/run.py --only export,bad-request   # selected scenarios only
+    python3 bench/run.py --only invitations          # the inbound path (engagement invitations)
 """
 import argparse
 import datetime
@@ -37,7 +38,7 @@ CATALOG = "Sandbox"
 ACCESS_KEY, SECRET = "AKIDBENCH", "bench-secret"
 TARGET = "AWSPartnerCentralSelling."
 # What --only chooses from, in the order they run.
-SCENARIOS = ("summary", "sigv4", "create", "large", "export", "bad-request")
+SCENARIOS = ("summary", "sigv4", "create", "large", "export", "bad-request", "invitations")
 
 
 # ---------------------------------------------------------------- set-up
@@ -415,6 +416,52 @@ class Bench:
         return result
 
 
+def base36(n, width):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while n:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+    return out.rjust(width, "0")
+
+
+def write_invitation_seed(path, total):
+    """A state document in which AWS referred `total` opportunities to ACCOUNT: one engagement
+    and one PENDING invitation each, sent a second apart, expiring in 15 days. Returns the ids."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    document = json.loads(CREATE_BODY)
+    for k in ("Catalog", "ClientToken", "Origin"):
+        document.pop(k)
+    engagements, invitations, ids = [], [], []
+    for i in range(total):
+        sent = now - datetime.timedelta(seconds=total - i)
+        eng, inv = f"eng-{base36(i, 14)}", f"engi-{base36(i, 13)}"
+        engagements.append({"id": eng, "title": f"Referral {i}", "createdAt": stamp(sent), "createdBy": "aws",
+                            "modifiedAt": stamp(sent), "modifiedBy": "aws",
+                            "members": [{"accountId": "aws", "companyName": "AWS", "websiteUrl": "www.aws.com",
+                                         "joinedAt": stamp(sent)}]})
+        invitations.append({
+            "id": inv, "engagementId": eng, "payloadType": "OpportunityInvitation", "status": "PENDING",
+            "invitationDate": stamp(sent), "expirationDate": stamp(sent + datetime.timedelta(days=15)),
+            "senderAwsAccountId": "aws", "senderCompanyName": "AWS", "receiverAwsAccountId": ACCOUNT,
+            "message": "AWS referred this opportunity to you.",
+            "payload": {"OpportunityInvitation": {
+                "Customer": {"CompanyName": "Acme Corp", "CountryCode": "US", "Industry": "Software and Internet",
+                             "WebsiteUrl": "https://acme.example.com"},
+                "Project": {"Title": f"Referral {i}", "BusinessProblem": document["Project"]["CustomerBusinessProblem"],
+                            "TargetCompletionDate": "2027-06-30", "ExpectedCustomerSpend": []},
+                "ReceiverResponsibilities": ["Services Partner"]}},
+            "referral": {"opportunityId": f"O{FIRST + i}", "opportunityNumber": FIRST + i,
+                         "createdDate": stamp(sent), "document": document}})
+        ids.append(inv)
+    path.write_text(json.dumps({"format": "partnercentral-local/state", "version": 2,
+                                "nextOpportunityNumber": FIRST + total, "scopes": [],
+                                "catalogs": [{"catalog": CATALOG, "engagements": engagements,
+                                              "invitations": invitations}]}))
+    return ids
+
+
 def summary_bodies(ids):
     return [json.dumps({"Catalog": CATALOG, "RelatedOpportunityIdentifier": i}, separators=(",", ":"))
             for i in ids]
@@ -523,6 +570,25 @@ def run(args):
         # 5. One huge invalid request on a fresh server.
         if bench.want("bad-request"):
             bad = bench.bad_request(pathlib.Path(work) / "bad", args.bad_items)
+
+        # 6. The inbound path: reading and listing the invitations AWS sent (durable store).
+        if bench.want("invitations"):
+            seed = pathlib.Path(work) / "invitations.json"
+            inv_ids = write_invitation_seed(seed, args.invitations)
+            inv_dir = pathlib.Path(work) / "invitations"
+            srv = serve(inv_dir, "--seed", str(seed))
+            srv.stop()
+            srv = serve(inv_dir)
+            bench.compare(f"GetEngagementInvitation, {args.invitations:,} pending", srv, "GetEngagementInvitation",
+                          [json.dumps({"Catalog": CATALOG, "Identifier": i}, separators=(",", ":"))
+                           for i in inv_ids], 32)
+            page = json.dumps({"Catalog": CATALOG, "ParticipantType": "RECEIVER", "Status": ["PENDING"],
+                               "MaxResults": 20, "Sort": {"SortBy": "InvitationDate", "SortOrder": "DESCENDING"}},
+                              separators=(",", ":"))
+            bench.compare(f"ListEngagementInvitations, page of 20 of {args.invitations:,} pending", srv,
+                          "ListEngagementInvitations", [page], 8)
+            bench.note_rss("after the invitation reads", srv)
+            srv.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -638,6 +704,8 @@ def main():
     ap.add_argument("--export-seconds", type=int, default=10, help="wrk seconds per run of that scenario")
     ap.add_argument("--bad-items", type=int, default=1_500_000,
                     help="invalid identifiers in the huge ListOpportunities request")
+    ap.add_argument("--invitations", type=int, default=1000,
+                    help="pending invitations of the account in the invitations scenario")
     ap.add_argument("--only", type=scenario_list, default=list(SCENARIOS),
                     help=f"comma-separated scenarios to run: {', '.join(SCENARIOS)} (default: all)")
     ap.add_argument("--no-build", action="store_true")
@@ -646,6 +714,7 @@ def main():
     if args.smoke:
         args.seconds, args.rounds, args.small, args.large = 1, 1, 200, 2000
         args.export_records, args.export_seconds, args.bad_items = 2000, 2, 150_000
+        args.invitations = 100
     text = run(args)
     if args.out:
         pathlib.Path(args.out).write_text(text)

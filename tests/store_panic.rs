@@ -3,6 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use partnercentral_local::store::sqlite::SCHEMA_VERSION;
 use partnercentral_local::store::{SqliteStore, Store, StoreError};
 
 fn panic_mid_transaction(store: &SqliteStore) {
@@ -31,7 +32,7 @@ fn survives(store: &SqliteStore) {
         Some("ok")
     );
     let facts = store.health().expect("health is ok after a panic");
-    assert_eq!(facts.schema_version, 2);
+    assert_eq!(facts.schema_version, SCHEMA_VERSION);
     // And again: the second panic is no different from the first.
     panic_mid_transaction(store);
     assert!(store.health().is_ok());

@@ -235,6 +235,25 @@ impl EngagementRecord {
     }
 }
 
+/// A ListEngagementInvitations query: filters (values within one filter OR, filters AND), the
+/// order by invitation date (ties by id) and the position after which a page starts.
+#[derive(Debug, Clone)]
+pub struct InvitationQuery {
+    pub account: String,
+    pub role: Role,
+    /// Matched against the status as of `now`: a `PENDING` invitation past its expiration date
+    /// counts as `EXPIRED` before it is settled.
+    pub statuses: Vec<String>,
+    pub payload_types: Vec<String>,
+    pub engagement_ids: Vec<String>,
+    pub senders: Vec<String>,
+    pub now: String,
+    pub descending: bool,
+    /// Invitation date and id of the last invitation of the previous page.
+    pub after: Option<(String, String)>,
+    pub limit: usize,
+}
+
 /// Which side of an invitation a listing asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -430,12 +449,11 @@ pub trait Tx {
         id: &str,
     ) -> Result<Option<InvitationRecord>, StoreError>;
     fn put_invitation(&mut self, catalog: &str, rec: &InvitationRecord) -> Result<(), StoreError>;
-    /// The invitations of a catalog `account` sent or received, newest first.
+    /// One page of the invitations of a catalog an account sent or received.
     fn list_invitations(
         &self,
         catalog: &str,
-        account: &str,
-        role: Role,
+        query: &InvitationQuery,
     ) -> Result<Vec<InvitationRecord>, StoreError>;
     /// The invitations to one engagement.
     fn engagement_invitations(

@@ -23,9 +23,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AwsSummaryRecord, EngagementRecord, IdempotencyRecord, InvitationRecord, ListedOpportunity,
-    OpportunityQuery, OpportunityRecord, OpportunitySortKey, Role, STATE_FORMAT, STATE_VERSION,
-    Scope, SolutionRecord, StateDocument, Store, StoreError, StoreFacts, TaskRecord, Tx,
+    AwsSummaryRecord, EngagementRecord, IdempotencyRecord, InvitationQuery, InvitationRecord,
+    ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySortKey, Role, STATE_FORMAT,
+    STATE_VERSION, Scope, SolutionRecord, StateDocument, Store, StoreError, StoreFacts, TaskRecord,
+    Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 
@@ -71,7 +72,8 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE INDEX IF NOT EXISTS tasks_by_due ON tasks (due) WHERE due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS invitations (
     catalog TEXT NOT NULL, id TEXT NOT NULL, sender TEXT NOT NULL, receiver TEXT NOT NULL,
-    status TEXT NOT NULL, invitation_date TEXT NOT NULL, expiration_date TEXT,
+    status TEXT NOT NULL, payload_type TEXT NOT NULL, invitation_date TEXT NOT NULL,
+    expiration_date TEXT,
     engagement_id TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (catalog, id)
 );
@@ -970,8 +972,8 @@ impl Tx for SqliteTx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT OR REPLACE INTO invitations (catalog, id, sender, receiver, status,
-                 invitation_date, expiration_date, engagement_id, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 payload_type, invitation_date, expiration_date, engagement_id, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 catalog,
@@ -979,6 +981,7 @@ impl Tx for SqliteTx<'_> {
                 rec.sender_aws_account_id,
                 rec.receiver_aws_account_id,
                 rec.status,
+                rec.payload_type,
                 rec.invitation_date,
                 rec.expiration_date,
                 rec.engagement_id,
@@ -990,21 +993,61 @@ impl Tx for SqliteTx<'_> {
     fn list_invitations(
         &self,
         catalog: &str,
-        account: &str,
-        role: Role,
+        q: &InvitationQuery,
     ) -> Result<Vec<InvitationRecord>, StoreError> {
-        let sql = match role {
-            Role::Sender => {
-                "SELECT doc FROM invitations WHERE catalog = ?1 AND sender = ?2
-                 ORDER BY invitation_date DESC, id DESC"
-            }
-            Role::Receiver => {
-                "SELECT doc FROM invitations WHERE catalog = ?1 AND receiver = ?2
-                 ORDER BY invitation_date DESC, id DESC"
+        let party = match q.role {
+            Role::Sender => "sender",
+            Role::Receiver => "receiver",
+        };
+        let mut sql = format!("SELECT doc FROM invitations WHERE catalog = ? AND {party} = ?");
+        let mut args: Vec<rusqlite::types::Value> =
+            vec![catalog.to_string().into(), q.account.clone().into()];
+        let any_of = |column: &str,
+                      values: &[String],
+                      sql: &mut String,
+                      args: &mut Vec<rusqlite::types::Value>| {
+            if !values.is_empty() {
+                sql.push_str(&format!(
+                    " AND {column} IN ({})",
+                    vec!["?"; values.len()].join(",")
+                ));
+                args.extend(
+                    values
+                        .iter()
+                        .map(|v| rusqlite::types::Value::from(v.clone())),
+                );
             }
         };
-        let mut stmt = self.tx.prepare_cached(sql)?;
-        collect_docs(stmt.query_map(params![catalog, account], doc_column)?)
+        if !q.statuses.is_empty() {
+            // The status as of `now`: expiry may not have been settled yet.
+            args.push(q.now.clone().into());
+            any_of(
+                "(CASE WHEN status = 'PENDING' AND expiration_date IS NOT NULL
+                  AND expiration_date <= ? THEN 'EXPIRED' ELSE status END)",
+                &q.statuses,
+                &mut sql,
+                &mut args,
+            );
+        }
+        any_of("payload_type", &q.payload_types, &mut sql, &mut args);
+        any_of("engagement_id", &q.engagement_ids, &mut sql, &mut args);
+        any_of("sender", &q.senders, &mut sql, &mut args);
+        let (cmp, dir) = if q.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        if let Some((date, id)) = &q.after {
+            sql.push_str(&format!(" AND (invitation_date, id) {cmp} (?, ?)"));
+            args.push(date.clone().into());
+            args.push(id.clone().into());
+        }
+        sql.push_str(&format!(
+            " ORDER BY invitation_date {dir}, id {dir} LIMIT ?"
+        ));
+        args.push((q.limit as i64).into());
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        collect_docs(stmt.query_map(rusqlite::params_from_iter(args), doc_column)?)
     }
 
     fn engagement_invitations(

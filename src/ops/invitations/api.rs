@@ -10,13 +10,18 @@ use sha2::{Digest, Sha256};
 
 use super::flows::{self, OPPORTUNITY_INVITATION, Sending};
 use super::view;
+use crate::domain::pagination::{self, Position};
+use crate::domain::time;
 use crate::domain::{AWS_PARTY, company_name, ids};
 use crate::model::validate::Code;
-use crate::ops::common::{matches_filters, offset_page, resolve_id, str_at, strings};
+use crate::ops::common::{
+    bad_token, matches_filters, offset_page, page_size, resolve_id, str_at, strings,
+};
 use crate::ops::{Context, Service, ServiceError, Write, access};
 use crate::protocol::Reply;
 use crate::store::{
-    EngagementRecord, IdempotencyRecord, InvitationRecord, Role, Store, TaskKind, TaskRecord,
+    EngagementRecord, IdempotencyRecord, InvitationQuery, InvitationRecord, Role, Store, TaskKind,
+    TaskRecord,
 };
 
 const INVITATION: &str = "engagement-invitation";
@@ -76,57 +81,72 @@ pub fn list<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
-    let role = match str_at(input, "ParticipantType") {
-        Some("SENDER") => Role::Sender,
-        _ => Role::Receiver,
-    };
-    let bare = |member: &str| -> Result<Vec<String>, ServiceError> {
-        let mut out = Vec::new();
-        for v in strings(input, member) {
-            // An engagement of another catalog matches nothing.
-            out.push(
-                resolve_id(member, &v, "engagement", &ctx.catalog)?
-                    .unwrap_or_else(|| format!("{v}#elsewhere")),
-            );
+    let fp = pagination::fingerprint(input);
+    let after = match str_at(input, "NextToken") {
+        Some(t) => {
+            let p = pagination::decode(&fp, t).ok_or_else(bad_token)?;
+            let (date, id) = p.value.split_once('|').ok_or_else(bad_token)?;
+            Some((date.to_string(), id.to_string()))
         }
-        Ok(out)
+        None => None,
     };
-    let filters = [
-        ("Status", strings(input, "Status")),
-        ("PayloadType", strings(input, "PayloadType")),
-        ("EngagementId", bare("EngagementIdentifier")?),
-        ("SenderAwsAccountId", strings(input, "SenderAwsAccountId")),
-    ];
-    let (invitations, engagements) = svc.store.read(|tx| {
-        let invitations = tx.list_invitations(&ctx.catalog, &ctx.account, role)?;
+    let mut engagement_ids = Vec::new();
+    for v in strings(input, "EngagementIdentifier") {
+        // An engagement of another catalog matches nothing.
+        engagement_ids.push(
+            resolve_id("EngagementIdentifier", &v, "engagement", &ctx.catalog)?
+                .unwrap_or_else(|| format!("{v}#elsewhere")),
+        );
+    }
+    let limit = page_size(input, 20);
+    let now = time::format(svc.clock.now());
+    let query = InvitationQuery {
+        account: ctx.account.clone(),
+        role: match str_at(input, "ParticipantType") {
+            Some("SENDER") => Role::Sender,
+            _ => Role::Receiver,
+        },
+        statuses: strings(input, "Status"),
+        payload_types: strings(input, "PayloadType"),
+        engagement_ids,
+        senders: strings(input, "SenderAwsAccountId"),
+        now: now.clone(),
+        descending: str_at(input, "Sort.SortOrder") != Some("ASCENDING"),
+        after,
+        limit: limit + 1,
+    };
+    let (mut page, engagements) = svc.store.read(|tx| {
+        let mut page = tx.list_invitations(&ctx.catalog, &query)?;
+        page.truncate(limit + 1);
         let mut engagements: HashMap<String, EngagementRecord> = HashMap::new();
-        for inv in &invitations {
+        for inv in page.iter().take(limit) {
             if !engagements.contains_key(&inv.engagement_id)
                 && let Some(e) = tx.get_engagement(&ctx.catalog, &inv.engagement_id)?
             {
                 engagements.insert(e.id.clone(), e);
             }
         }
-        Ok::<_, ServiceError>((invitations, engagements))
+        Ok::<_, ServiceError>((page, engagements))
     })?;
-    let mut items: Vec<Value> = invitations
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let items: Vec<Value> = page
         .iter()
         .filter_map(|inv| {
             let e = engagements.get(&inv.engagement_id)?;
-            Some(view::summary(ctx, inv, e))
+            Some(view::summary(ctx, inv, e, &now))
         })
-        .filter(|summary| matches_filters(summary, &filters))
         .collect();
-    if str_at(input, "Sort.SortOrder") == Some("ASCENDING") {
-        items.reverse();
+    let mut out = Map::new();
+    out.insert("EngagementInvitationSummaries".into(), Value::Array(items));
+    if more && let Some(last) = page.last() {
+        let position = Position {
+            value: format!("{}|{}", last.invitation_date, last.id),
+            number: 0,
+        };
+        out.insert("NextToken".into(), json!(pagination::encode(&fp, position)));
     }
-    Ok(Reply::Doc(offset_page(
-        input,
-        items,
-        20,
-        "EngagementInvitationSummaries",
-    )?))
+    Ok(Reply::Doc(Value::Object(out)))
 }
 
 pub fn get<S: Store>(
@@ -134,13 +154,13 @@ pub fn get<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
+    let now = time::format(svc.clock.now());
     let (inv, engagement) = svc.store.read(|tx| {
         let inv = invitation_named(tx, ctx, input)?;
         let engagement = access::engagement_of(tx, ctx, &inv)?;
         Ok::<_, ServiceError>((inv, engagement))
     })?;
-    Ok(Reply::Doc(view::invitation(ctx, &inv, &engagement)))
+    Ok(Reply::Doc(view::invitation(ctx, &inv, &engagement, &now)))
 }
 
 pub fn accept<S: Store>(
@@ -148,12 +168,11 @@ pub fn accept<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
     svc.write(ctx, |w| {
         let mut inv = invitation_named(w.tx, ctx, input)?;
         receiver_only(ctx, &inv, "accept")?;
         no_task_running(w, ctx, &inv)?;
-        if let Some(e) = flows::not_pending(&inv, "accepted") {
+        if let Some(e) = flows::not_pending(&inv, &w.stamp(), "accepted") {
             return Err(e);
         }
         flows::accept(w, &ctx.catalog, &mut inv, None)
@@ -166,12 +185,11 @@ pub fn reject<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
     svc.write(ctx, |w| {
         let mut inv = invitation_named(w.tx, ctx, input)?;
         receiver_only(ctx, &inv, "reject")?;
         no_task_running(w, ctx, &inv)?;
-        if let Some(e) = flows::not_pending(&inv, "rejected") {
+        if let Some(e) = flows::not_pending(&inv, &w.stamp(), "rejected") {
             return Err(e);
         }
         flows::reject(w, &ctx.catalog, &mut inv, str_at(input, "RejectionReason"))
@@ -187,7 +205,7 @@ pub fn start_task<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
+    flows::settle_tasks(svc)?;
     let scope = access::private(ctx);
     let token = str_at(input, "ClientToken").unwrap_or_default().to_string();
     let hash = hex::encode(Sha256::digest(input.to_string().as_bytes()));
@@ -215,7 +233,7 @@ pub fn start_task<S: Store>(
             let id = prior.response.get("TaskId").and_then(Value::as_str).unwrap_or_default();
             return current(w, id);
         }
-        if let Some(e) = flows::not_pending(&inv, "accepted") {
+        if let Some(e) = flows::not_pending(&inv, &w.stamp(), "accepted") {
             return Err(e);
         }
         let task_id = ids::task_id();
@@ -277,7 +295,7 @@ pub fn list_tasks<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
+    flows::settle_tasks(svc)?;
     let scope = access::private(ctx);
     let tasks = svc
         .store
@@ -321,7 +339,6 @@ pub fn create<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
     let scope = access::private(ctx);
     let out = svc.write(ctx, |w| {
         crate::ops::common::idempotent(w, svc.model, &scope, CREATE_INVITATION, input, |w| {
@@ -340,14 +357,20 @@ pub fn create<S: Store>(
                     ),
                 ));
             }
+            let now = w.stamp();
+            let open = |i: &InvitationRecord| {
+                matches!(view::status_at(i, &now), flows::PENDING | flows::ACCEPTED)
+            };
             let sent = w.tx.engagement_invitations(&ctx.catalog, &engagement.id)?;
-            if let Some(open) = sent.iter().find(|i| {
-                i.receiver_aws_account_id == receiver
-                    && (i.status == flows::PENDING || i.status == flows::ACCEPTED)
-            }) {
+            if let Some(prior) = sent
+                .iter()
+                .find(|i| i.receiver_aws_account_id == receiver && open(i))
+            {
                 return Err(ServiceError::Conflict(format!(
                     "Account {receiver} already has a {} invitation ({}) to engagement {}.",
-                    open.status, open.id, engagement.id
+                    view::status_at(prior, &now),
+                    prior.id,
+                    engagement.id
                 )));
             }
             if engagement.is_member(&receiver) {
@@ -364,10 +387,7 @@ pub fn create<S: Store>(
             }
             let open_sent = sent
                 .iter()
-                .filter(|i| {
-                    i.sender_aws_account_id == ctx.account
-                        && (i.status == flows::PENDING || i.status == flows::ACCEPTED)
-                })
+                .filter(|i| i.sender_aws_account_id == ctx.account && open(i))
                 .count();
             if open_sent >= MAX_SENT {
                 return Err(ServiceError::QuotaExceeded(format!(

@@ -450,12 +450,14 @@ pub fn record_review(
     Ok(())
 }
 
-/// Why an invitation cannot be acted on now, if it cannot.
-pub fn not_pending(inv: &InvitationRecord, verb: &str) -> Option<ServiceError> {
-    (inv.status != PENDING).then(|| {
+/// Why an invitation cannot be acted on at `now`, if it cannot (an invitation past its
+/// expiration date is `EXPIRED`, settled or not).
+pub fn not_pending(inv: &InvitationRecord, now: &str, verb: &str) -> Option<ServiceError> {
+    let status = super::view::status_at(inv, now);
+    (status != PENDING).then(|| {
         ServiceError::Conflict(format!(
-            "Engagement invitation {} is {}; only a PENDING invitation can be {verb}.",
-            inv.id, inv.status
+            "Engagement invitation {} is {status}; only a PENDING invitation can be {verb}.",
+            inv.id
         ))
     })
 }
@@ -771,8 +773,19 @@ fn fail(
     Ok(())
 }
 
+/// Completes the delayed tasks that are due, when tasks are delayed at all (`--task-delay-ms`):
+/// what a task listing or a repeated start must show. Expiry needs no settling to be seen:
+/// invitations past their date read `EXPIRED` at once.
+pub fn settle_tasks<S: Store>(svc: &Service<S>) -> Result<(), ServiceError> {
+    if svc.task_delay.is_zero() {
+        return Ok(());
+    }
+    settle(svc)
+}
+
 /// Commits what the service clock made due: expired invitations (each emits its event once)
-/// and delayed tasks whose time came. Cheap when nothing is due (one indexed read).
+/// and delayed tasks whose time came. Cheap when nothing is due (one indexed read); runs every
+/// second in the background, and when the clock is moved.
 pub fn settle<S: Store>(svc: &Service<S>) -> Result<(), ServiceError> {
     let now = time::format(svc.clock.now());
     let (invitations, tasks) = svc

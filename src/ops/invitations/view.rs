@@ -32,8 +32,18 @@ fn receiver(rec: &InvitationRecord) -> Value {
     json!({"Account": account})
 }
 
+/// The status as of `now`: a `PENDING` invitation past its expiration date reads `EXPIRED`
+/// even before [`super::flows::settle`] committed it.
+pub(crate) fn status_at<'r>(rec: &'r InvitationRecord, now: &str) -> &'r str {
+    if super::flows::is_due(rec, now) {
+        super::flows::EXPIRED
+    } else {
+        &rec.status
+    }
+}
+
 /// Members both views share.
-fn common(ctx: &Context, rec: &InvitationRecord, title: &str) -> Map<String, Value> {
+fn common(ctx: &Context, rec: &InvitationRecord, title: &str, now: &str) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert(
         "Arn".into(),
@@ -44,7 +54,7 @@ fn common(ctx: &Context, rec: &InvitationRecord, title: &str) -> Map<String, Val
     out.insert("EngagementId".into(), json!(rec.engagement_id));
     out.insert("EngagementTitle".into(), json!(title));
     out.insert("PayloadType".into(), json!(rec.payload_type));
-    out.insert("Status".into(), json!(rec.status));
+    out.insert("Status".into(), json!(status_at(rec, now)));
     out.insert("InvitationDate".into(), json!(rec.invitation_date));
     if let Some(expiry) = &rec.expiration_date {
         out.insert("ExpirationDate".into(), json!(expiry));
@@ -63,8 +73,9 @@ pub(crate) fn summary(
     ctx: &Context,
     rec: &InvitationRecord,
     engagement: &EngagementRecord,
+    now: &str,
 ) -> Value {
-    let mut out = common(ctx, rec, &engagement.title);
+    let mut out = common(ctx, rec, &engagement.title, now);
     out.insert(
         "ParticipantType".into(),
         json!(role_name(role_of(ctx, rec))),
@@ -77,8 +88,9 @@ pub(crate) fn invitation(
     ctx: &Context,
     rec: &InvitationRecord,
     engagement: &EngagementRecord,
+    now: &str,
 ) -> Value {
-    let mut out = common(ctx, rec, &engagement.title);
+    let mut out = common(ctx, rec, &engagement.title, now);
     if let Some(d) = &engagement.description {
         out.insert("EngagementDescription".into(), json!(d));
     }

@@ -629,7 +629,7 @@ pub fn start_task<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
+    flows::settle_tasks(svc)?;
     let scope = access::private(ctx);
     let id = str_at(input, "Identifier").unwrap_or_default();
     let delay = svc.task_delay;
@@ -743,7 +743,7 @@ pub fn list_tasks<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle(svc)?;
+    flows::settle_tasks(svc)?;
     let scope = access::private(ctx);
     let tasks = svc
         .store
