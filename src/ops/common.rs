@@ -4,11 +4,13 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{ServiceError, Write};
+use super::{Context, Service, ServiceError, Write};
 use crate::domain::pagination::{Position, decode, encode, fingerprint};
 use crate::model::Model;
 use crate::model::validate::{Code, InputError, validate};
+use crate::protocol::Reply;
 use crate::store::{IdempotencyRecord, Scope};
+use crate::store::{Store, TaskKind};
 
 /// Checks a document the control plane writes against a named shape of the model.
 pub(crate) fn check_shape(model: &Model, shape: &str, value: &Value) -> Result<(), ServiceError> {
@@ -96,6 +98,33 @@ pub(crate) fn offset_page(
         out.insert("NextToken".into(), Value::String(token));
     }
     Ok(Value::Object(out))
+}
+
+/// One page of the caller's tasks of `kind` (`TaskSummaries`) whose summary members match
+/// `filters`, by start time: newest first unless `Sort.SortOrder` is `ASCENDING`. Delayed tasks
+/// that are due complete first.
+pub(crate) fn task_page<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+    kind: TaskKind,
+    filters: &[(&str, Vec<String>)],
+) -> Result<Reply, ServiceError> {
+    crate::ops::invitations::flows::settle_tasks(svc)?;
+    let scope = crate::ops::access::private(ctx);
+    let tasks = svc
+        .store
+        .read(|tx| tx.list_tasks(&scope).map_err(ServiceError::from))?;
+    let mut items: Vec<Value> = tasks
+        .into_iter()
+        .filter(|t| t.kind == kind)
+        .map(|t| Value::Object(t.doc))
+        .filter(|doc| matches_filters(doc, filters))
+        .collect();
+    if str_at(input, "Sort.SortOrder") != Some("ASCENDING") {
+        items.reverse();
+    }
+    Ok(Reply::Doc(offset_page(input, items, 20, "TaskSummaries")?))
 }
 
 /// The id an `Identifier`-like member names: a bare id as is, or the last segment of an ARN

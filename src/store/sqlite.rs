@@ -402,6 +402,17 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     Ok(serde_json::to_string(value)?)
 }
 
+/// Rows of (key, stored document), decoded.
+fn keyed_docs<K, T: DeserializeOwned>(
+    rows: impl Iterator<Item = rusqlite::Result<(K, String)>>,
+) -> Result<Vec<(K, T)>, StoreError> {
+    rows.map(|row| {
+        let (key, doc) = row?;
+        Ok((key, from_json(&doc)?))
+    })
+    .collect()
+}
+
 fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     Ok(serde_json::from_str(text)?)
 }
@@ -943,7 +954,7 @@ impl Tx for SqliteTx<'_> {
             "SELECT account, catalog, doc FROM tasks WHERE due IS NOT NULL AND due <= ?1
              ORDER BY due, id",
         )?;
-        let rows = stmt.query_map(params![now], |r| {
+        keyed_docs(stmt.query_map(params![now], |r| {
             Ok((
                 Scope {
                     account: r.get(0)?,
@@ -951,13 +962,7 @@ impl Tx for SqliteTx<'_> {
                 },
                 r.get::<_, String>(2)?,
             ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (scope, doc) = row?;
-            out.push((scope, from_json(&doc)?));
-        }
-        Ok(out)
+        })?)
     }
 
     fn get_invitation(
@@ -1068,15 +1073,9 @@ impl Tx for SqliteTx<'_> {
              WHERE status = 'PENDING' AND expiration_date IS NOT NULL AND expiration_date <= ?1
              ORDER BY expiration_date, id",
         )?;
-        let rows = stmt.query_map(params![now], |r| {
+        keyed_docs(stmt.query_map(params![now], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (catalog, doc) = row?;
-            out.push((catalog, from_json(&doc)?));
-        }
-        Ok(out)
+        })?)
     }
 
     fn get_engagement(

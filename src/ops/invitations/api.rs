@@ -14,9 +14,7 @@ use crate::domain::pagination::{self, Position};
 use crate::domain::time;
 use crate::domain::{AWS_PARTY, company_name, ids};
 use crate::model::validate::Code;
-use crate::ops::common::{
-    bad_token, matches_filters, offset_page, page_size, resolve_id, str_at, strings,
-};
+use crate::ops::common::{bad_token, page_size, resolve_id, str_at, strings, task_page};
 use crate::ops::{Context, Service, ServiceError, Write, access};
 use crate::protocol::Reply;
 use crate::store::{
@@ -163,21 +161,34 @@ pub fn get<S: Store>(
     Ok(Reply::Doc(view::invitation(ctx, &inv, &engagement, &now)))
 }
 
+/// The receiver decides a `PENDING` invitation (`verb`: "accept" or "reject"), in one write.
+fn decide<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    input: &Value,
+    verb: &str,
+    apply: impl FnOnce(&mut Write<'_>, &mut InvitationRecord) -> Result<(), ServiceError>,
+) -> Result<Reply, ServiceError> {
+    svc.write(ctx, |w| {
+        let mut inv = invitation_named(w.tx, ctx, input)?;
+        receiver_only(ctx, &inv, verb)?;
+        no_task_running(w, ctx, &inv)?;
+        if let Some(e) = flows::not_pending(&inv, &w.stamp(), &format!("{verb}ed")) {
+            return Err(e);
+        }
+        apply(w, &mut inv)
+    })?;
+    Ok(Reply::Doc(json!({})))
+}
+
 pub fn accept<S: Store>(
     svc: &Service<S>,
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    svc.write(ctx, |w| {
-        let mut inv = invitation_named(w.tx, ctx, input)?;
-        receiver_only(ctx, &inv, "accept")?;
-        no_task_running(w, ctx, &inv)?;
-        if let Some(e) = flows::not_pending(&inv, &w.stamp(), "accepted") {
-            return Err(e);
-        }
-        flows::accept(w, &ctx.catalog, &mut inv, None)
-    })?;
-    Ok(Reply::Doc(json!({})))
+    decide(svc, ctx, input, "accept", |w, inv| {
+        flows::accept(w, &ctx.catalog, inv, None)
+    })
 }
 
 pub fn reject<S: Store>(
@@ -185,16 +196,10 @@ pub fn reject<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    svc.write(ctx, |w| {
-        let mut inv = invitation_named(w.tx, ctx, input)?;
-        receiver_only(ctx, &inv, "reject")?;
-        no_task_running(w, ctx, &inv)?;
-        if let Some(e) = flows::not_pending(&inv, &w.stamp(), "rejected") {
-            return Err(e);
-        }
-        flows::reject(w, &ctx.catalog, &mut inv, str_at(input, "RejectionReason"))
-    })?;
-    Ok(Reply::Doc(json!({})))
+    let reason = str_at(input, "RejectionReason");
+    decide(svc, ctx, input, "reject", |w, inv| {
+        flows::reject(w, &ctx.catalog, inv, reason)
+    })
 }
 
 /// StartEngagementByAcceptingInvitationTask. Calling it again for an invitation the caller
@@ -295,11 +300,6 @@ pub fn list_tasks<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle_tasks(svc)?;
-    let scope = access::private(ctx);
-    let tasks = svc
-        .store
-        .read(|tx| tx.list_tasks(&scope).map_err(ServiceError::from))?;
     let bare = |member: &str, resource: &str| -> Result<Vec<String>, ServiceError> {
         strings(input, member)
             .iter()
@@ -321,16 +321,13 @@ pub fn list_tasks<S: Store>(
         ),
         ("TaskStatus", strings(input, "TaskStatus")),
     ];
-    let mut items: Vec<Value> = tasks
-        .iter()
-        .filter(|t| t.kind == TaskKind::EngagementByAcceptingInvitation)
-        .map(view::task)
-        .filter(|doc| matches_filters(doc, &filters))
-        .collect();
-    if str_at(input, "Sort.SortOrder") != Some("ASCENDING") {
-        items.reverse();
-    }
-    Ok(Reply::Doc(offset_page(input, items, 20, "TaskSummaries")?))
+    task_page(
+        svc,
+        ctx,
+        input,
+        TaskKind::EngagementByAcceptingInvitation,
+        &filters,
+    )
 }
 
 /// CreateEngagementInvitation: a member of an engagement invites another partner account.

@@ -15,9 +15,7 @@ use crate::domain::pagination::{self, Position};
 use crate::domain::{AWS_PARTY, SANDBOX, aws_side, company_name, ids, time};
 use crate::model::validate::Code;
 use crate::ops::access;
-use crate::ops::common::{
-    bad_token, idempotent, matches_filters, offset_page, page_size, str_at, strings,
-};
+use crate::ops::common::{bad_token, idempotent, page_size, str_at, strings, task_page};
 use crate::ops::invitations::{self, flows};
 use crate::ops::{Context, Service, ServiceError, Write};
 use crate::protocol::{self, Reply};
@@ -743,11 +741,6 @@ pub fn list_tasks<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
-    flows::settle_tasks(svc)?;
-    let scope = access::private(ctx);
-    let tasks = svc
-        .store
-        .read(|tx| tx.list_tasks(&scope).map_err(ServiceError::from))?;
     let bare = |values: Vec<String>| -> Vec<String> {
         values.iter().map(|v| ids::id_of(v).to_string()).collect()
     };
@@ -757,16 +750,13 @@ pub fn list_tasks<S: Store>(
         ("EngagementId", bare(strings(input, "EngagementIdentifier"))),
         ("TaskStatus", strings(input, "TaskStatus")),
     ];
-    let mut items: Vec<Value> = tasks
-        .into_iter()
-        .filter(|t| t.kind == TaskKind::EngagementFromOpportunity)
-        .map(|t| Value::Object(t.doc))
-        .filter(|doc| matches_filters(doc, &filters))
-        .collect();
-    if str_at(input, "Sort.SortOrder") != Some("ASCENDING") {
-        items.reverse();
-    }
-    Ok(Reply::Doc(offset_page(input, items, 20, "TaskSummaries")?))
+    task_page(
+        svc,
+        ctx,
+        input,
+        TaskKind::EngagementFromOpportunity,
+        &filters,
+    )
 }
 
 /// The rendered AWS summary of the caller's opportunity `id`, or not found.
