@@ -165,7 +165,11 @@ fn prefix(e: ServiceError, at: &str) -> ServiceError {
     match e {
         ServiceError::Invalid(mut v) | ServiceError::Business(mut v) => {
             for f in &mut v {
-                f.field = format!("{at}{}", f.field);
+                f.field = if f.field.is_empty() {
+                    at.trim_end_matches('.').to_string()
+                } else {
+                    format!("{at}{}", f.field)
+                };
             }
             ServiceError::Invalid(v)
         }
@@ -245,8 +249,8 @@ pub fn set_clock<S: Store>(
         }
         _ => {
             return Err(bad(
-                "now",
-                "the body needs exactly one of {\"now\": \"<RFC 3339>\"} or {\"advance\": \"<ISO 8601 duration, e.g. P16D>\"}",
+                "body",
+                "the body needs exactly one of {\"now\": \"<RFC 3339>\"} or {\"advance\": \"<ISO 8601 duration, e.g. P16D>\"}, as a string",
             ));
         }
     };
