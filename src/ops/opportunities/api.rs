@@ -632,7 +632,7 @@ pub fn start_task<S: Store>(
     let id = str_at(input, "Identifier").unwrap_or_default();
     let delay = svc.task_delay;
     let out = svc.write(ctx, |w| {
-        idempotent(w, svc.model, &scope, START_TASK, input, |w| {
+        let first = idempotent(w, svc.model, &scope, START_TASK, input, |w| {
             let rec = access::opportunity(w.tx, ctx, id)?;
             let task_id = ids::task_id();
             let start_time = w.stamp();
@@ -665,6 +665,12 @@ pub fn start_task<S: Store>(
                 w.tx.put_task(&scope, &task)?;
             }
             Ok(Value::Object(task.doc))
+        })?;
+        // A replayed token answers the task as it is now (a delayed one may have completed).
+        let task = str_at(&first, "TaskId").unwrap_or_default();
+        Ok(match w.tx.get_task(&scope, task)? {
+            Some(t) => Value::Object(t.doc),
+            None => first,
         })
     })?;
     Ok(Reply::Doc(out))
