@@ -197,8 +197,10 @@ pub enum AwsAction {
         /// Share a lead (LeadInvitation) instead of an opportunity.
         #[arg(long)]
         lead: bool,
-        #[arg(long, default_value = "AWS Referral")]
-        title: String,
+        /// The project title (default "AWS Referral"), or the lead's engagement title
+        /// (default "<company> lead").
+        #[arg(long)]
+        title: Option<String>,
         #[arg(long, default_value = "Example Customer")]
         company: String,
         /// Sender account (12 digits) instead of AWS.

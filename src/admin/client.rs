@@ -127,7 +127,7 @@ pub async fn run(args: &AwsArgs) -> Result<Value, String> {
             } else {
                 let opportunity = match file.as_deref() {
                     Some(path) => read_json(path)?,
-                    None => example_referral(title, company),
+                    None => example_referral(title.as_deref().unwrap_or("AWS Referral"), company),
                 };
                 json!({"Opportunity": opportunity})
             };
@@ -140,7 +140,7 @@ pub async fn run(args: &AwsArgs) -> Result<Value, String> {
                     body[key] = json!(v);
                 }
             }
-            if *lead {
+            if let (true, Some(title)) = (*lead, title) {
                 body["EngagementTitle"] = json!(title.chars().take(40).collect::<String>());
             }
             call(

@@ -12,6 +12,15 @@ _session = botocore.session.get_session()
 MODEL = _session.get_service_model("partnercentral-selling")
 
 
+# Where the real service is observed to answer outside its own model, the emulator answers as
+# the service does; each such path is listed here, with the evidence.
+KNOWN_DEVIATIONS = {
+    # Real answers carry the regional form arn:aws:partnercentral:{region}::catalog/{Catalog}/
+    # engagement-invitation/{id} (captured responses), not the model's account form.
+    "CreateEngagementInvitation.Arn",
+}
+
+
 def _compile(pattern):
     try:
         return re.compile(pattern, re.S)
@@ -58,7 +67,7 @@ def _check(shape, value, path, errors):
         if shape.enum and value not in shape.enum:
             errors.append(f"{path}: {value!r} not in enum {shape.name}")
         pat = shape.metadata.get("pattern")
-        if pat:
+        if pat and path not in KNOWN_DEVIATIONS:
             rx = _compile(pat)
             if rx is not None and not rx.fullmatch(value):
                 errors.append(f"{path}: {value!r} does not match {pat}")

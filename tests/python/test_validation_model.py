@@ -25,6 +25,7 @@ OPPORTUNITY = opportunity_input(
     PartnerOpportunityIdentifier="CRM-42",
 )
 TASK_ID = "task-abcdefghij123"
+INVITATION_ID = "engi-abcdefghij123"
 
 BASES = {
     "CreateOpportunity": dict(copy.deepcopy(OPPORTUNITY), Catalog="Sandbox", ClientToken="token-1",
@@ -58,6 +59,35 @@ BASES = {
         "EngagementIdentifier": ["eng-abcdefghij1234"], "TaskStatus": ["COMPLETE"]},
     "ListSolutions": {"Catalog": "AWS", "MaxResults": 5, "Status": ["Active"], "Identifier": ["S-1234567"],
                       "Category": ["Compute"], "Sort": {"SortBy": "Name", "SortOrder": "ASCENDING"}},
+    "ListEngagementInvitations": {
+        "Catalog": "Sandbox", "ParticipantType": "RECEIVER", "MaxResults": 10,
+        "Sort": {"SortBy": "InvitationDate", "SortOrder": "DESCENDING"},
+        "PayloadType": ["OpportunityInvitation"], "Status": ["PENDING"],
+        "EngagementIdentifier": ["eng-abcdefghij1234"], "SenderAwsAccountId": ["aws"]},
+    "GetEngagementInvitation": {"Catalog": "Sandbox", "Identifier": INVITATION_ID},
+    "AcceptEngagementInvitation": {"Catalog": "Sandbox", "Identifier": INVITATION_ID},
+    "RejectEngagementInvitation": {"Catalog": "Sandbox", "Identifier": INVITATION_ID,
+                                   "RejectionReason": "Customer problem unclear"},
+    "StartEngagementByAcceptingInvitationTask": {
+        "Catalog": "Sandbox", "ClientToken": "token-3", "Identifier": INVITATION_ID,
+        "Tags": [{"Key": "k", "Value": "v"}]},
+    "ListEngagementByAcceptingInvitationTasks": {
+        "Catalog": "Sandbox", "MaxResults": 10, "Sort": {"SortBy": "StartTime", "SortOrder": "ASCENDING"},
+        "TaskIdentifier": [TASK_ID], "OpportunityIdentifier": ["O1"],
+        "EngagementInvitationIdentifier": [INVITATION_ID], "TaskStatus": ["COMPLETE"]},
+    "CreateEngagementInvitation": {
+        "Catalog": "Sandbox", "ClientToken": "token-4", "EngagementIdentifier": "eng-abcdefghij1234",
+        "Invitation": {"Message": "Join us on this deal",
+                       "Receiver": {"Account": {"AwsAccountId": "222222222222", "Alias": "Partner B"}},
+                       "Payload": {"OpportunityInvitation": {
+                           "Customer": {"CompanyName": "Acme", "CountryCode": "US",
+                                        "Industry": "Software and Internet", "WebsiteUrl": "https://acme.example.com"},
+                           "Project": {"Title": "Data platform", "TargetCompletionDate": "2027-06-30",
+                                       "BusinessProblem": "The customer runs out of capacity every quarter end.",
+                                       "ExpectedCustomerSpend": [{"Amount": "100", "CurrencyCode": "USD",
+                                                                  "Frequency": "Monthly", "TargetCompany": "AWS"}]},
+                           "ReceiverResponsibilities": ["Services Partner"],
+                           "SenderContacts": [{"Email": "rep@partner.example.com", "FirstName": "Rep"}]}}}},
     "GetAwsOpportunitySummary": {"Catalog": "AWS", "RelatedOpportunityIdentifier": "O1"},
 }
 

@@ -123,9 +123,18 @@ pub fn send<S: Store>(
             let contact = match body.get("LeadContact") {
                 None | Some(Value::Null) => None,
                 Some(c) => {
-                    check_shape(svc.model, "LeadContact", c)
+                    // The title the lead's interaction names, unless the contact has its own.
+                    let mut c = c.clone();
+                    if let (Some(m), Some(t)) = (
+                        c.as_object_mut(),
+                        lead.get("Interaction")
+                            .and_then(|i| i.get("ContactBusinessTitle")),
+                    ) {
+                        m.entry("BusinessTitle").or_insert_with(|| t.clone());
+                    }
+                    check_shape(svc.model, "LeadContact", &c)
                         .map_err(|e| prefix(e, "LeadContact."))?;
-                    Some(c.clone())
+                    Some(c)
                 }
             };
             s.message.get_or_insert_with(|| LEAD_MESSAGE.to_string());
