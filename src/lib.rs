@@ -112,7 +112,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     };
     let protected = state.admin_token.is_some();
     let state = std::sync::Arc::new(state);
-    tokio::spawn(settle_on_time(state.clone()));
+    tokio::spawn(settle_on_time(std::sync::Arc::downgrade(&state)));
     let app = admin::router(state.clone())
         .fallback(http::api)
         .with_state(state);
@@ -127,16 +127,21 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 /// Commits what the service clock makes due (invitations expiring, delayed tasks
 /// completing) even when no request asks, so that event consumers see it: every 100 ms with
 /// delayed tasks, else every second. Operations that read such records settle first anyway.
-async fn settle_on_time(state: std::sync::Arc<AppState>) {
-    let period = if state.service.task_delay.is_zero() {
-        std::time::Duration::from_secs(1)
-    } else {
-        std::time::Duration::from_millis(100)
+async fn settle_on_time(state: std::sync::Weak<AppState>) {
+    // A weak reference: the state (and the store, whose close checkpoints the WAL) goes when
+    // the server stops, not when this task does.
+    let period = match state.upgrade() {
+        Some(s) if !s.service.task_delay.is_zero() => std::time::Duration::from_millis(100),
+        Some(_) => std::time::Duration::from_secs(1),
+        None => return,
     };
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        let Some(state) = state.upgrade() else {
+            return;
+        };
         let settled = state
             .blocking(|state| ops::invitations::flows::settle(&state.service))
             .await;
