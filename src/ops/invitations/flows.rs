@@ -587,19 +587,19 @@ fn opportunity_for(
         }
     };
     doc.insert("Origin".into(), json!(origin));
-    let lc = doc
-        .entry("LifeCycle")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .map(|lc| {
-            for m in lifecycle::REVIEW_MEMBERS {
-                lc.remove(m);
-            }
-            lc.remove("NextStepsHistory");
-            lc.insert("ReviewStatus".into(), json!(review));
-            lc.entry("Stage").or_insert_with(|| json!("Prospect"));
-        });
-    debug_assert!(lc.is_some());
+    // The model makes LifeCycle an object; anything else the document held is replaced.
+    let lc = doc.entry("LifeCycle").or_insert_with(|| json!({}));
+    if !lc.is_object() {
+        *lc = json!({});
+    }
+    if let Some(lc) = lc.as_object_mut() {
+        for m in lifecycle::REVIEW_MEMBERS {
+            lc.remove(m);
+        }
+        lc.remove("NextStepsHistory");
+        lc.insert("ReviewStatus".into(), json!(review));
+        lc.entry("Stage").or_insert_with(|| json!("Prospect"));
+    }
     Ok(OpportunityRecord {
         id: ids::opportunity_id(num),
         num,
