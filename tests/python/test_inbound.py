@@ -510,3 +510,29 @@ def test_the_command_line_refers_and_the_aws_cli_lists(server, fresh_account):
     got = json.loads(aws(server, "get-engagement-invitation", "--catalog", "Sandbox", "--identifier",
                          out["InvitationId"], account=fresh_account).stdout)
     assert got["Payload"]["OpportunityInvitation"]["Customer"]["CompanyName"] == "Globex"
+
+
+def test_acknowledged_invitation_changes_survive_a_kill(tmp_path):
+    """SIGKILL right after the answers: the referral, its acceptance (invitation, engagement,
+    opportunity, task) and a rejection are all there after the restart, or none of each."""
+    import signal
+    data = tmp_path / "data"
+    s = Server("--data-dir", str(data)).start()
+    account = "920000000002"
+    c = s.client(account=account)
+    accepted = refer(s, account)
+    rejected = refer(s, account)
+    task = c.start_engagement_by_accepting_invitation_task(Catalog="Sandbox", Identifier=accepted["InvitationId"],
+                                                           ClientToken="durable")
+    c.reject_engagement_invitation(Catalog="Sandbox", Identifier=rejected["InvitationId"])
+    s.stop(signal.SIGKILL)
+    s = Server("--data-dir", str(data)).start()
+    try:
+        c = s.client(account=account)
+        assert {i["Id"]: i["Status"] for i in received(c)} == {accepted["InvitationId"]: "ACCEPTED",
+                                                               rejected["InvitationId"]: "REJECTED"}
+        assert opportunity_ids(c) == [task["OpportunityId"]]
+        [listed] = c.list_engagement_by_accepting_invitation_tasks(Catalog="Sandbox")["TaskSummaries"]
+        assert listed["TaskId"] == task["TaskId"] and listed["TaskStatus"] == "COMPLETE"
+    finally:
+        s.stop()
