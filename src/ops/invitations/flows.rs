@@ -232,6 +232,22 @@ fn new_engagement(
     }
 }
 
+/// Stores a new invitation with its engagement and records it as sent (events to its parties).
+fn record_sent(
+    w: &mut Write<'_>,
+    catalog: &str,
+    engagement: &EngagementRecord,
+    inv: &InvitationRecord,
+) -> Result<(), ServiceError> {
+    w.tx.put_engagement(catalog, engagement)?;
+    w.tx.put_invitation(catalog, inv)?;
+    w.changed(Change::Invitation {
+        event: InvitationEvent::Created,
+        facts: InvitationFacts::of(catalog, inv),
+    });
+    Ok(())
+}
+
 /// Refuses a pinned invitation id that is taken in the catalog.
 fn check_pinned(w: &Write<'_>, catalog: &str, s: &Sending) -> Result<(), ServiceError> {
     if let Some(id) = &s.invitation_id
@@ -279,12 +295,7 @@ pub fn send_referral(
         document,
     });
     engagement.modified_at = inv.invitation_date.clone();
-    w.tx.put_engagement(catalog, &engagement)?;
-    w.tx.put_invitation(catalog, &inv)?;
-    w.changed(Change::Invitation {
-        event: InvitationEvent::Created,
-        facts: InvitationFacts::of(catalog, &inv),
-    });
+    record_sent(w, catalog, &engagement, &inv)?;
     Ok(Sent {
         invitation_id: inv.id,
         engagement_id: engagement.id,
@@ -322,12 +333,7 @@ pub fn send_lead(
     let mut payload = Map::new();
     payload.insert(LEAD_INVITATION.into(), Value::Object(lead));
     let inv = new_invitation(w, s, &engagement.id, payload);
-    w.tx.put_engagement(catalog, &engagement)?;
-    w.tx.put_invitation(catalog, &inv)?;
-    w.changed(Change::Invitation {
-        event: InvitationEvent::Created,
-        facts: InvitationFacts::of(catalog, &inv),
-    });
+    record_sent(w, catalog, &engagement, &inv)?;
     Ok(Sent {
         invitation_id: inv.id,
         engagement_id: engagement.id,
@@ -347,12 +353,7 @@ pub fn send_to_member(
     let inv = new_invitation(w, s, &engagement.id, payload);
     engagement.modified_at = w.stamp();
     engagement.modified_by = ctx.account.clone();
-    w.tx.put_engagement(&ctx.catalog, engagement)?;
-    w.tx.put_invitation(&ctx.catalog, &inv)?;
-    w.changed(Change::Invitation {
-        event: InvitationEvent::Created,
-        facts: InvitationFacts::of(&ctx.catalog, &inv),
-    });
+    record_sent(w, &ctx.catalog, engagement, &inv)?;
     Ok(inv)
 }
 
