@@ -74,9 +74,11 @@ struct File {
 }
 
 /// The loaded file, by access key id.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct CredentialStore {
     by_key: HashMap<String, Credential>,
+    /// Signing keys derived for these credentials.
+    pub keys: super::sigv4::KeyCache,
 }
 
 impl CredentialStore {
@@ -100,7 +102,10 @@ impl CredentialStore {
                 return Err("an access key id appears twice".to_string());
             }
         }
-        Ok(Self { by_key })
+        Ok(Self {
+            by_key,
+            keys: Default::default(),
+        })
     }
 
     pub fn get(&self, access_key_id: &str) -> Option<&Credential> {

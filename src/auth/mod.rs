@@ -87,7 +87,7 @@ pub struct SignedRequest<'a> {
 }
 
 /// Decides who a request comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Authenticator {
     /// Any request is accepted.
     Open,
@@ -215,7 +215,7 @@ fn verify(
         ))
     })?;
     let sts = sigv4::string_to_sign(amz_date, &auth.scope(), &canonical);
-    let key = sigv4::signing_key(
+    let key = store.keys.signing_key(
         cred.secret_access_key.expose(),
         &auth.date,
         &auth.region,

@@ -171,6 +171,57 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
     hmac(&k_service, b"aws4_request")
 }
 
+/// Derived signing keys, remembered per (secret, date, region, service): a client signs
+/// every request of a day with the same key, and deriving it costs four HMACs.
+///
+/// Written by hand because it is a dozen lines: a handful of entries (one per credential and
+/// region in use on a day), searched linearly under a mutex held for a few comparisons; when
+/// full, the oldest entry goes. The secret is kept only as its SHA-256 digest.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    entries: std::sync::Mutex<std::collections::VecDeque<CachedKey>>,
+}
+
+/// (SHA-256 of the secret, "date/region/service", signing key).
+type CachedKey = ([u8; 32], String, [u8; 32]);
+
+impl KeyCache {
+    /// Entries kept; more distinct (secret, date, region) combinations in use evict the oldest.
+    pub const CAPACITY: usize = 32;
+
+    /// The signing key for a secret and scope, derived once and then remembered.
+    pub fn signing_key(&self, secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+        let secret_digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        let scope = format!("{date}/{region}/{service}");
+        // A poisoned lock only means another request panicked mid-lookup; the entries are
+        // whole values, so they stay usable.
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, _, key)) = entries
+            .iter()
+            .find(|(s, sc, _)| bool::from(s.ct_eq(&secret_digest)) && *sc == scope)
+        {
+            return *key;
+        }
+        drop(entries);
+        let key = signing_key(secret, date, region, service);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= Self::CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back((secret_digest, scope, key));
+        key
+    }
+
+    /// How many keys are remembered.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The string to sign for a canonical request.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical: &str) -> String {
     format!(
@@ -191,6 +242,37 @@ pub fn signature_matches(key: &[u8; 32], string_to_sign: &str, provided: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_keys_equal_derived_keys_and_the_cache_stays_bounded() {
+        let cache = KeyCache::default();
+        let derived = signing_key("s3cr3t", "20261127", "us-east-1", "partnercentral-selling");
+        for _ in 0..3 {
+            let cached =
+                cache.signing_key("s3cr3t", "20261127", "us-east-1", "partnercentral-selling");
+            assert_eq!(cached, derived);
+        }
+        assert_eq!(cache.len(), 1);
+        // Another secret, date or region is another key, never the cached one.
+        let other = cache.signing_key("other", "20261127", "us-east-1", "partnercentral-selling");
+        assert_ne!(other, derived);
+        let next_day =
+            cache.signing_key("s3cr3t", "20261128", "us-east-1", "partnercentral-selling");
+        assert_ne!(next_day, derived);
+        for i in 0..100 {
+            cache.signing_key(
+                &format!("k{i}"),
+                "20261127",
+                "eu-west-1",
+                "partnercentral-selling",
+            );
+        }
+        assert_eq!(cache.len(), KeyCache::CAPACITY);
+        assert_eq!(
+            cache.signing_key("s3cr3t", "20261127", "us-east-1", "partnercentral-selling"),
+            derived
+        );
+    }
 
     #[test]
     fn parses_botocore_and_rust_sdk_headers() {
