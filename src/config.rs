@@ -264,6 +264,10 @@ pub struct ServeArgs {
     /// real service's answers show), so that a connector's polling loop is exercised.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_TASK_DELAY_MS", default_value_t = 0)]
     pub task_delay_ms: u64,
+    /// File written with the server's URL once it is ready (removed when it stops), for
+    /// harnesses that would rather not read stderr or stdout.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
 }
 
 impl From<ServeArgs> for Config {

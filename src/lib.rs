@@ -22,6 +22,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod logging;
 pub mod model;
 pub mod ops;
 pub mod protocol;

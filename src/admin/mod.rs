@@ -272,6 +272,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response<Body> {
                 "implemented": state.service.registry.implemented().len(),
                 "total": state.service.model.operations.len(),
             },
+            "logLinesDropped": crate::logging::dropped_lines(),
         }),
     )
 }
