@@ -163,10 +163,10 @@ fn seed(service: &ops::Service<store::SqliteStore>, path: &std::path::Path) -> R
         tracing::info!(path = %path.display(), "store is not empty; seed file not loaded");
         return Ok(());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let doc: store::StateDocument =
-        serde_json::from_str(&text).map_err(|e| format!("not a state document: {e}"))?;
-    let counts = ops::state::import(service, &doc)?;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let counts = ops::state::import(service, std::io::BufReader::with_capacity(1 << 20, file))
+        .map_err(|e| e.to_string())?;
+    let counts = serde_json::to_string(&counts).unwrap_or_default();
     tracing::info!(path = %path.display(), %counts, "seed loaded");
     Ok(())
 }

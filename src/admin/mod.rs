@@ -24,8 +24,8 @@ use crate::ops::opportunities::admin::{self as opportunities, AwsSideChange};
 use crate::ops::solutions::admin as solutions;
 use crate::ops::{Context, ServiceError, state};
 use crate::rules::faults::FaultRule;
+use crate::store::SqliteStore;
 use crate::store::Store;
-use crate::store::{SqliteStore, StateDocument};
 
 /// A control-plane failure: status and a message naming the problem.
 pub struct AdminError(StatusCode, String);
@@ -480,50 +480,88 @@ async fn events_list(State(state): State<Arc<AppState>>) -> Response<Body> {
 }
 
 async fn state_get(State(state): State<Arc<AppState>>) -> Response<Body> {
-    // Written from the stored records as they are: no decoded copy of the whole store. The
-    // snapshot is taken at normal priority (writers may wait for it), the long read at a lower.
-    let exported = match state
+    // Written from the stored records as they are, and streamed: no copy of the whole store
+    // is ever in memory. The snapshot is taken at normal priority (writers may wait for it),
+    // the long read at a lower one. A failure after the first byte cuts the connection, so
+    // that a client never takes a short document for a whole one.
+    let snapshot = match state
         .blocking(|state| state::prepare_export(&state.service))
         .await
     {
-        Ok(Ok(snapshot)) => {
-            state
-                .background(move |_| {
-                    state::export::<SqliteStore>(snapshot).map_err(AdminError::from)
-                })
-                .await
-        }
-        Ok(Err(e)) => Ok(Err(AdminError::from(e))),
-        Err(p) => Err(p),
+        Ok(Ok(snapshot)) => snapshot,
+        Ok(Err(e)) => return answer(Err(AdminError::from(e))),
+        Err(_) => return answer(Err(internal())),
     };
-    match exported {
-        Ok(Ok(bytes)) => {
-            let mut resp = Response::new(Body::from(bytes));
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            resp
+    let (mut writer, body) = crate::http::stream::response_body();
+    let exporter = state.clone();
+    tokio::spawn(async move {
+        let done = exporter
+            .background(move |_| {
+                let written = state::export::<SqliteStore>(snapshot, &mut writer).and_then(|()| {
+                    std::io::Write::flush(&mut writer)
+                        .map_err(|e| crate::store::StoreError::Write(e).into())
+                });
+                if let Err(e) = &written {
+                    writer.abort(&e.to_string());
+                }
+                written
+            })
+            .await;
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(ServiceError::Store(crate::store::StoreError::Write(e)))) => {
+                tracing::info!(error = %e, "state export stopped: the client went away");
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "state export failed"),
+            Err(_) => {}
         }
-        Ok(Err(e)) => answer(Err(e)),
-        Err(_) => answer(Err(AdminError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error; see the server log".into(),
-        ))),
-    }
+    });
+    let mut resp = Response::new(body);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
-async fn state_put(
-    State(state): State<Arc<AppState>>,
-    AdminBody(body): AdminBody,
-) -> Response<Body> {
-    run(&state, move |state| {
-        let doc: StateDocument = serde_json::from_slice(&body)
-            .map_err(|e| AdminError::bad(format!("not a state document: {e}")))?;
-        let counts = state::import(&state.service, &doc).map_err(AdminError::bad)?;
-        Ok(json!({"imported": counts}))
+fn internal() -> AdminError {
+    AdminError(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; see the server log".into(),
+    )
+}
+
+/// Replaces the whole state with the request's document, read as a stream: no size limit
+/// (memory holds one record at a time), but a pause longer than the body timeout ends it.
+async fn state_put(State(state): State<Arc<AppState>>, req: Request<Body>) -> Response<Body> {
+    let (reader, pump) = crate::http::stream::request_body(req.into_body(), state.body.timeout);
+    let (_, imported) = tokio::join!(
+        pump,
+        state.blocking(move |state| state::import(&state.service, reader))
+    );
+    answer(match imported {
+        Ok(Ok(counts)) => Ok(json!({"imported": counts})),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Err(internal()),
     })
-    .await
+}
+
+impl From<state::ImportError> for AdminError {
+    fn from(e: state::ImportError) -> Self {
+        match e {
+            state::ImportError::Invalid(m) => AdminError::bad(m),
+            state::ImportError::Unreadable(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                AdminError(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!("{io}; nothing was changed"),
+                )
+            }
+            state::ImportError::Unreadable(io) => AdminError::bad(format!(
+                "the document could not be read: {io}; nothing was changed"
+            )),
+            state::ImportError::Store(err) => ServiceError::Store(err).into(),
+        }
+    }
 }
 
 async fn solutions_list(

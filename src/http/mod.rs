@@ -7,6 +7,7 @@
 //! operation runs on the blocking pool (store work never runs on the async workers).
 
 pub mod body;
+pub mod stream;
 pub mod webhook;
 
 use std::net::SocketAddr;

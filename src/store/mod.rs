@@ -32,6 +32,9 @@ pub enum StoreError {
     Open(String),
     #[error("no more {0} can be handed out")]
     Exhausted(&'static str),
+    /// Writing an export failed (its reader went away).
+    #[error("writing the export: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 /// What a healthy store reports of itself.
@@ -293,49 +296,6 @@ pub struct IdempotencyEntry {
     pub record: IdempotencyRecord,
 }
 
-/// Everything stored for one account in one catalog.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ScopeState {
-    pub account_id: String,
-    pub catalog: String,
-    #[serde(default)]
-    pub opportunities: Vec<OpportunityRecord>,
-    #[serde(default)]
-    pub aws_summaries: Vec<AwsSummaryRecord>,
-    #[serde(default)]
-    pub solutions: Vec<SolutionRecord>,
-    #[serde(default)]
-    pub tasks: Vec<TaskRecord>,
-    #[serde(default)]
-    pub idempotency: Vec<IdempotencyEntry>,
-}
-
-/// The whole store as one document (`GET /_admin/state`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StateDocument {
-    pub format: String,
-    pub version: u32,
-    /// The next opportunity number to hand out (ids are never reused).
-    pub next_opportunity_number: i64,
-    pub scopes: Vec<ScopeState>,
-    /// Records shared by the parties they name, per catalog (version 2).
-    #[serde(default)]
-    pub catalogs: Vec<CatalogState>,
-}
-
-/// Everything shared in one catalog.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CatalogState {
-    pub catalog: String,
-    #[serde(default)]
-    pub engagements: Vec<EngagementRecord>,
-    #[serde(default)]
-    pub invitations: Vec<InvitationRecord>,
-}
-
 /// One entry of a ListOpportunities page, as stored when the opportunity was written.
 #[derive(Debug, Clone)]
 pub struct ListedOpportunity {
@@ -407,15 +367,11 @@ pub trait Tx {
     /// Removes an AWS summary; whether there was one.
     fn delete_aws_summary(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
 
-    /// Everything stored, as one [`StateDocument`] in JSON, written from the stored records
-    /// as they are (no record is decoded to be written again).
-    fn export_json(&self, out: &mut Vec<u8>) -> Result<(), StoreError>;
-    /// Replaces everything stored with `doc` (already validated).
-    fn import(
-        &mut self,
-        doc: &StateDocument,
-        listing: &dyn Fn(&Scope, &OpportunityRecord) -> String,
-    ) -> Result<(), StoreError>;
+    /// Writes everything stored, as one state document in JSON (see `ops::state`), from the
+    /// stored records as they are (no record is decoded to be written again).
+    fn export_json(&self, out: &mut dyn std::io::Write) -> Result<(), StoreError>;
+    /// Sets the next opportunity number to hand out (a state import).
+    fn set_next_opportunity_number(&mut self, next: i64) -> Result<(), StoreError>;
     /// Whether nothing at all is stored.
     fn is_empty(&self) -> Result<bool, StoreError>;
 

@@ -25,8 +25,7 @@ use serde::de::DeserializeOwned;
 use super::{
     AwsSummaryRecord, EngagementRecord, IdempotencyRecord, InvitationQuery, InvitationRecord,
     ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySortKey, Role, STATE_FORMAT,
-    STATE_VERSION, Scope, SolutionRecord, StateDocument, Store, StoreError, StoreFacts, TaskRecord,
-    Tx,
+    STATE_VERSION, Scope, SolutionRecord, Store, StoreError, StoreFacts, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 
@@ -299,17 +298,21 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 
 /// Appends one stored JSON document to a list being written. Stored documents were written by
 /// `to_json`; a cheap check that one is an object catches a damaged row without parsing all.
-fn append_stored(out: &mut Vec<u8>, doc: &str, first: &mut bool) -> Result<(), StoreError> {
+fn append_stored(
+    out: &mut dyn std::io::Write,
+    doc: &str,
+    first: &mut bool,
+) -> Result<(), StoreError> {
     if !(doc.starts_with('{') && doc.ends_with('}')) {
         return Err(StoreError::Corrupt(serde::de::Error::custom(
             "a stored record is not a JSON object",
         )));
     }
     if !*first {
-        out.push(b',');
+        out.write_all(b",")?;
     }
     *first = false;
-    out.extend_from_slice(doc.as_bytes());
+    out.write_all(doc.as_bytes())?;
     Ok(())
 }
 
@@ -658,7 +661,7 @@ impl Tx for SqliteTx<'_> {
         Ok(n > 0)
     }
 
-    fn export_json(&self, out: &mut Vec<u8>) -> Result<(), StoreError> {
+    fn export_json(&self, out: &mut dyn std::io::Write) -> Result<(), StoreError> {
         let last: Option<i64> = self
             .tx
             .query_row(
@@ -675,40 +678,33 @@ impl Tx for SqliteTx<'_> {
         let scopes = scopes
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
-        let size: i64 = self.tx.query_row(
-            "SELECT (SELECT coalesce(sum(length(doc)) + count(*), 0) FROM opportunities)
-                  + (SELECT coalesce(sum(length(doc)) + count(*), 0) FROM aws_summaries)",
-            [],
-            |r| r.get(0),
-        )?;
-        out.reserve(usize::try_from(size).unwrap_or(0) + 4096);
         let next = last.map_or(FIRST_OPPORTUNITY_NUMBER, |n| n + 1);
-        out.extend_from_slice(
+        out.write_all(
             format!(
                 "{{\"format\":{},\"version\":{STATE_VERSION},\"nextOpportunityNumber\":{next},\"scopes\":[",
                 to_json(&STATE_FORMAT)?
             )
             .as_bytes(),
-        );
+        )?;
         for (i, (account, catalog)) in scopes.iter().enumerate() {
             if i > 0 {
-                out.push(b',');
+                out.write_all(b",")?;
             }
-            out.extend_from_slice(
+            out.write_all(
                 format!(
                     "{{\"accountId\":{},\"catalog\":{}",
                     to_json(account)?,
                     to_json(catalog)?
                 )
                 .as_bytes(),
-            );
+            )?;
             for (key, table) in [
                 ("opportunities", "opportunities"),
                 ("awsSummaries", "aws_summaries"),
                 ("solutions", "solutions"),
                 ("tasks", "tasks"),
             ] {
-                out.extend_from_slice(format!(",\"{key}\":[").as_bytes());
+                out.write_all(format!(",\"{key}\":[").as_bytes())?;
                 let mut stmt = self.tx.prepare_cached(&format!(
                     "SELECT doc FROM {table} WHERE account = ?1 AND catalog = ?2 ORDER BY id"
                 ))?;
@@ -718,9 +714,9 @@ impl Tx for SqliteTx<'_> {
                     let doc = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
                     append_stored(out, doc, &mut first)?;
                 }
-                out.push(b']');
+                out.write_all(b"]")?;
             }
-            out.extend_from_slice(b",\"idempotency\":[");
+            out.write_all(b",\"idempotency\":[")?;
             let mut stmt = self.tx.prepare_cached(
                 "SELECT operation, token, doc FROM idempotency WHERE account = ?1 AND catalog = ?2
                  ORDER BY operation, token",
@@ -736,9 +732,9 @@ impl Tx for SqliteTx<'_> {
                 );
                 append_stored(out, &entry, &mut first)?;
             }
-            out.extend_from_slice(b"]}");
+            out.write_all(b"]}")?;
         }
-        out.extend_from_slice(b"],\"catalogs\":[");
+        out.write_all(b"],\"catalogs\":[")?;
         let mut catalogs = self.tx.prepare(
             "SELECT catalog FROM engagements UNION SELECT catalog FROM invitations ORDER BY 1",
         )?;
@@ -747,14 +743,14 @@ impl Tx for SqliteTx<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         for (i, catalog) in catalogs.iter().enumerate() {
             if i > 0 {
-                out.push(b',');
+                out.write_all(b",")?;
             }
-            out.extend_from_slice(format!("{{\"catalog\":{}", to_json(catalog)?).as_bytes());
+            out.write_all(format!("{{\"catalog\":{}", to_json(catalog)?).as_bytes())?;
             for (key, table) in [
                 ("engagements", "engagements"),
                 ("invitations", "invitations"),
             ] {
-                out.extend_from_slice(format!(",\"{key}\":[").as_bytes());
+                out.write_all(format!(",\"{key}\":[").as_bytes())?;
                 let mut stmt = self.tx.prepare_cached(&format!(
                     "SELECT doc FROM {table} WHERE catalog = ?1 ORDER BY id"
                 ))?;
@@ -764,53 +760,19 @@ impl Tx for SqliteTx<'_> {
                     let doc = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
                     append_stored(out, doc, &mut first)?;
                 }
-                out.push(b']');
+                out.write_all(b"]")?;
             }
-            out.push(b'}');
+            out.write_all(b"}")?;
         }
-        out.extend_from_slice(b"]}");
+        out.write_all(b"]}")?;
         Ok(())
     }
 
-    fn import(
-        &mut self,
-        doc: &StateDocument,
-        listing: &dyn Fn(&Scope, &OpportunityRecord) -> String,
-    ) -> Result<(), StoreError> {
-        self.reset(None, None)?;
+    fn set_next_opportunity_number(&mut self, next: i64) -> Result<(), StoreError> {
         self.tx.execute(
             "INSERT OR REPLACE INTO counters (name, value) VALUES ('opportunity', ?1)",
-            params![doc.next_opportunity_number - 1],
+            params![next - 1],
         )?;
-        for s in &doc.scopes {
-            let scope = Scope {
-                account: s.account_id.clone(),
-                catalog: s.catalog.clone(),
-            };
-            for rec in &s.opportunities {
-                self.put_opportunity(&scope, rec, &listing(&scope, rec))?;
-            }
-            for rec in &s.aws_summaries {
-                self.put_aws_summary(&scope, rec)?;
-            }
-            for rec in &s.solutions {
-                self.put_solution(&scope, rec)?;
-            }
-            for rec in &s.tasks {
-                self.put_task(&scope, rec)?;
-            }
-            for e in &s.idempotency {
-                self.put_idempotency(&scope, &e.operation, &e.token, &e.record)?;
-            }
-        }
-        for c in &doc.catalogs {
-            for rec in &c.engagements {
-                self.put_engagement(&c.catalog, rec)?;
-            }
-            for rec in &c.invitations {
-                self.put_invitation(&c.catalog, rec)?;
-            }
-        }
         Ok(())
     }
 
