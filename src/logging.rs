@@ -1,30 +1,70 @@
 //! Logging: the one line per request (and everything else `tracing` says) written to stderr
 //! off the request path.
 //!
-//! A request formats its line and hands it to a bounded queue; one thread writes the queue
-//! to stderr. When the queue is full — stderr is slower than the requests, or nobody reads
-//! it (a test harness that read the ready line and stopped) — the line is dropped and
-//! counted, never waited for: requests do not slow down or freeze because of their log.
-//! The count of dropped lines is reported on stderr once it can be written again, in
-//! `GET /_admin/health` (`logLinesDropped`) and at shutdown. Stopping the server flushes what
-//! the queue holds (waiting at most about a second for a stuck stderr).
+//! A request formats its line (the usual `tracing-subscriber` format) and appends it to a
+//! bounded buffer; one thread writes the buffer to stderr every few milliseconds. When the
+//! buffer is full — stderr is slower than the requests, or nobody reads it (a test harness
+//! that read the ready line and stopped) — the line is dropped and counted, never waited
+//! for: requests do not slow down or freeze because of their log. The count of dropped lines
+//! is reported on stderr once it can be written again, in `GET /_admin/health`
+//! (`logLinesDropped`) and at shutdown. Stopping the server flushes the buffer (waiting at
+//! most about a second for a stuck stderr).
+//!
+//! Written by hand rather than with `tracing-appender`'s non-blocking writer: that writer
+//! allocates each line and wakes its thread for every one of them; at tens of thousands of
+//! requests a second on two cores those wake-ups cost more than the formatting (measured in
+//! `bench/RESULTS.md`). Here a line is one copy into a buffer under a short lock, and the
+//! writer thread wakes on a timer.
 
 use std::io::Write;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
-use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
-/// Lines the queue holds before new ones are dropped (about 3 MB of typical request lines).
-pub const QUEUE_LINES: usize = 16_384;
+/// Bytes the buffer holds before new lines are dropped (about 20,000 request lines).
+pub const BUFFER_BYTES: usize = 4 << 20;
+/// How often the writer thread writes what the buffer holds.
+const WRITE_EVERY: Duration = Duration::from_millis(10);
 
-static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
-static WRITER: OnceLock<NonBlocking> = OnceLock::new();
+/// The buffer between the lines' writers (any thread) and the one thread writing stderr.
+struct Shared {
+    buffer: Mutex<Vec<u8>>,
+    dropped: AtomicUsize,
+    stopping: AtomicBool,
+}
 
-/// What keeps the writer thread alive; dropping it flushes the queue.
+impl Shared {
+    /// Appends one whole line, or drops it when the buffer is full.
+    fn push(&self, line: &[u8]) {
+        // A poisoned lock only means a thread panicked while appending: the bytes are still
+        // a buffer of whole lines (a partial append cannot happen inside extend_from_slice
+        // without an allocation failure, which aborts).
+        let mut buffer = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
+        if buffer.len() + line.len() > BUFFER_BYTES {
+            drop(buffer);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        buffer.extend_from_slice(line);
+    }
+
+    /// Takes what the buffer holds, leaving `spare` (emptied) in its place.
+    fn take(&self, spare: Vec<u8>) -> Vec<u8> {
+        let mut buffer = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::replace(&mut *buffer, spare)
+    }
+}
+
+static SHARED: OnceLock<Arc<Shared>> = OnceLock::new();
+
+/// What stops the writer thread; dropping it flushes the buffer.
 pub struct Logging {
-    guard: Option<WorkerGuard>,
+    shared: Arc<Shared>,
+    done: std::sync::mpsc::Receiver<()>,
+    thread: std::thread::Thread,
 }
 
 impl Drop for Logging {
@@ -36,38 +76,131 @@ impl Drop for Logging {
                 "log lines were dropped because stderr was not read fast enough"
             );
         }
-        drop(self.guard.take());
+        self.shared.stopping.store(true, Ordering::Release);
+        self.thread.unpark();
+        // A stderr nobody reads may block the last write for ever: wait a second at most.
+        let _ = self.done.recv_timeout(Duration::from_secs(1));
+    }
+}
+
+/// The writer `tracing-subscriber` formats each event into: one `write` per event.
+#[derive(Clone)]
+struct Queue(Arc<Shared>);
+
+/// One event's bytes, collected then appended whole.
+struct Line<'a> {
+    shared: &'a Shared,
+    bytes: Vec<u8>,
+}
+
+impl<'a> MakeWriter<'a> for Queue {
+    type Writer = Line<'a>;
+    fn make_writer(&'a self) -> Self::Writer {
+        Line {
+            shared: &self.0,
+            bytes: Vec::new(),
+        }
+    }
+}
+
+impl Write for Line<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        // The formatter writes an event with one call; more calls are collected so that the
+        // line is appended whole.
+        if self.bytes.is_empty() && data.ends_with(b"\n") {
+            self.shared.push(data);
+        } else {
+            self.bytes.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Line<'_> {
+    fn drop(&mut self) {
+        if !self.bytes.is_empty() {
+            self.shared.push(&self.bytes);
+        }
     }
 }
 
 /// Installs the global subscriber: `RUST_LOG` filter (default `info`), the usual format, ANSI
-/// colours only on a terminal, written through the bounded queue.
+/// colours only on a terminal, written through the bounded buffer; starts the writer thread.
 pub fn init() -> Logging {
-    let stderr = std::io::stderr();
-    let ansi = std::io::IsTerminal::is_terminal(&stderr);
-    // Buffered: the writer thread flushes whenever the queue is empty, so lines that arrive
-    // together leave in one write.
-    let (writer, guard) = NonBlockingBuilder::default()
-        .buffered_lines_limit(QUEUE_LINES)
-        .lossy(true)
-        .thread_name("partnercentral-local-log")
-        .finish(std::io::BufWriter::with_capacity(64 * 1024, stderr));
-    let _ = DROPPED.set(writer.error_counter());
-    let _ = WRITER.set(writer.clone());
+    let shared = Arc::new(Shared {
+        buffer: Mutex::new(Vec::with_capacity(64 * 1024)),
+        dropped: AtomicUsize::new(0),
+        stopping: AtomicBool::new(false),
+    });
+    let _ = SHARED.set(shared.clone());
+    let (done_tx, done) = std::sync::mpsc::channel();
+    let writer = shared.clone();
+    let thread = std::thread::Builder::new()
+        .name("pcl-log".into())
+        .spawn(move || {
+            let mut stderr = std::io::stderr();
+            let mut spare = Vec::with_capacity(64 * 1024);
+            loop {
+                let stopping = writer.stopping.load(Ordering::Acquire);
+                let mut chunk = writer.take(spare);
+                if !chunk.is_empty() {
+                    // A write error (stderr closed) loses these lines; nothing else can be done.
+                    let _ = stderr.write_all(&chunk);
+                    let _ = stderr.flush();
+                }
+                chunk.clear();
+                spare = chunk;
+                if stopping {
+                    let _ = done_tx.send(());
+                    return;
+                }
+                std::thread::park_timeout(WRITE_EVERY);
+            }
+        });
+    let thread = match thread {
+        Ok(handle) => handle.thread().clone(),
+        Err(e) => {
+            // No thread, no queue: log straight to stderr as before.
+            eprintln!("partnercentral-local: cannot start the log writer ({e}); logging directly");
+            tracing_subscriber::fmt()
+                .with_env_filter(filter())
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .init();
+            let (_, done) = std::sync::mpsc::channel();
+            return Logging {
+                shared,
+                done,
+                thread: std::thread::current(),
+            };
+        }
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(writer)
-        .with_ansi(ansi)
+        .with_env_filter(filter())
+        .with_writer(Queue(shared.clone()))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    Logging { guard: Some(guard) }
+    Logging {
+        shared,
+        done,
+        thread,
+    }
 }
 
-/// Log lines dropped so far because the queue was full (0 when logging is not set up here,
+fn filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+/// Log lines dropped so far because the buffer was full (0 when logging is not set up here,
 /// e.g. a server started in-process by a test).
 pub fn dropped_lines() -> usize {
-    DROPPED.get().map_or(0, ErrorCounter::dropped_lines)
+    SHARED
+        .get()
+        .map_or(0, |s| s.dropped.load(Ordering::Relaxed))
 }
 
 /// Writes a bare line (no log format) to stderr in order with the log lines, e.g. the ready
@@ -76,10 +209,8 @@ pub fn line(text: &str) {
     let mut bytes = Vec::with_capacity(text.len() + 1);
     bytes.extend_from_slice(text.as_bytes());
     bytes.push(b'\n');
-    match WRITER.get() {
-        Some(writer) => {
-            let _ = writer.clone().write_all(&bytes);
-        }
+    match SHARED.get() {
+        Some(shared) => shared.push(&bytes),
         None => {
             let _ = std::io::stderr().write_all(&bytes);
         }
@@ -90,7 +221,7 @@ pub fn line(text: &str) {
 /// every few seconds, so the report itself is written once stderr drains again.
 pub async fn report_dropped() {
     static REPORTED: AtomicUsize = AtomicUsize::new(0);
-    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(5));
+    let mut ticks = tokio::time::interval(Duration::from_secs(5));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
@@ -100,10 +231,10 @@ pub async fn report_dropped() {
             tracing::warn!(
                 dropped = now - before,
                 total = now,
-                "log lines dropped: the log queue was full (stderr not read fast enough)"
+                "log lines dropped: the log buffer was full (stderr not read fast enough)"
             );
-            // Only count what is known to have been reported: the warning itself may have
-            // been dropped too, in which case the next tick says it again.
+            // Only count what is known to have been reported: if the warning itself was
+            // dropped, the count grew and the next tick says it again.
             if dropped_lines() == now {
                 REPORTED.store(now, Ordering::Relaxed);
             }
