@@ -59,6 +59,8 @@ impl Shared {
 }
 
 static SHARED: OnceLock<Arc<Shared>> = OnceLock::new();
+/// Whether request lines may take the direct path (logging set up here, without colours).
+static DIRECT: AtomicBool = AtomicBool::new(false);
 
 /// What stops the writer thread; dropping it flushes the buffer.
 pub struct Logging {
@@ -179,11 +181,13 @@ pub fn init() -> Logging {
             };
         }
     };
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter())
         .with_writer(Queue(shared.clone()))
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(ansi)
         .init();
+    DIRECT.store(!ansi, Ordering::Release);
     Logging {
         shared,
         done,
@@ -238,6 +242,143 @@ pub async fn report_dropped() {
             if dropped_lines() == now {
                 REPORTED.store(now, Ordering::Relaxed);
             }
+        }
+    }
+}
+
+/// Logs the line of one API request, in exactly the layout `tracing-subscriber` gives the
+/// `tracing::info!` event it stands for (timestamp, level, target, `request`, then the fields,
+/// strings quoted as `Debug` quotes them), formatted by hand straight into the buffer: the
+/// general formatter costs several per cent of the throughput of a cheap request. Answers
+/// `false` when the caller must emit the event itself (logging not set up here, colours on).
+pub fn request(
+    operation: &str,
+    account: &str,
+    catalog: &str,
+    status: u16,
+    latency_us: u64,
+    request_id: &str,
+) -> bool {
+    if !DIRECT.load(Ordering::Acquire) {
+        return false;
+    }
+    let Some(shared) = SHARED.get() else {
+        return false;
+    };
+    if !tracing::enabled!(target: "partnercentral_local::http", tracing::Level::INFO) {
+        return true;
+    }
+    thread_local! {
+        static LINE: std::cell::RefCell<(i64, String, Vec<u8>)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new(), Vec::new())) };
+    }
+    LINE.with(|cell| {
+        let Ok(mut cell) = cell.try_borrow_mut() else {
+            return false;
+        };
+        let (second, prefix, line) = &mut *cell;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        if *second != secs {
+            let Some(at) = chrono::DateTime::from_timestamp(secs, 0) else {
+                return false;
+            };
+            *prefix = at.format("%Y-%m-%dT%H:%M:%S").to_string();
+            *second = secs;
+        }
+        line.clear();
+        // Writing to a Vec cannot fail.
+        let _ = write!(
+            line,
+            "{prefix}.{:06}Z  INFO partnercentral_local::http: request operation={operation:?} \
+             account={account:?} catalog={catalog:?} status={status} latency_us={latency_us} \
+             request_id={request_id}\n",
+            now.subsec_micros()
+        );
+        shared.push(line);
+        true
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `tracing-subscriber` writes for the request event, without colours.
+    fn by_tracing(op: &str, account: &str, catalog: &str) -> String {
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let sink = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || Capture(sink.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(
+                target: "partnercentral_local::http",
+                operation = op,
+                account = account,
+                catalog = catalog,
+                status = 404u16,
+                latency_us = 1226u64,
+                request_id = %"abd1a3c5-f8e4-4af4-94fe-1e2c16ab1254",
+                "request"
+            );
+        });
+        String::from_utf8(out.lock().unwrap().clone()).unwrap()
+    }
+
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Capture {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_direct_request_line_is_the_line_tracing_writes() {
+        let shared = SHARED.get_or_init(|| {
+            Arc::new(Shared {
+                buffer: Mutex::new(Vec::new()),
+                dropped: AtomicUsize::new(0),
+                stopping: AtomicBool::new(false),
+            })
+        });
+        DIRECT.store(true, Ordering::Release);
+        for (op, account, catalog) in [
+            ("GetOpportunity", "123456789012", "Sandbox"),
+            ("-", "-", "-"),
+            ("X", "a\"b\\c", "tab\there \u{7f} é"),
+        ] {
+            let expected = by_tracing(op, account, catalog);
+            shared.take(Vec::new());
+            // Under a subscriber that enables `info`, as the server's does.
+            let enabling = tracing_subscriber::fmt()
+                .with_writer(std::io::sink)
+                .finish();
+            tracing::subscriber::with_default(enabling, || {
+                assert!(request(
+                    op,
+                    account,
+                    catalog,
+                    404,
+                    1226,
+                    "abd1a3c5-f8e4-4af4-94fe-1e2c16ab1254"
+                ));
+            });
+            let direct = String::from_utf8(shared.take(Vec::new())).unwrap();
+            // The timestamps differ by when each was taken; their shape must not.
+            let (t1, rest1) = expected.split_once(' ').unwrap();
+            let (t2, rest2) = direct.split_once(' ').unwrap();
+            assert_eq!(rest2, rest1);
+            assert_eq!(t1.len(), t2.len(), "{t1} vs {t2}");
+            assert!(t2.ends_with('Z') && t2.as_bytes()[10] == b'T' && t2.as_bytes()[19] == b'.');
         }
     }
 }

@@ -167,15 +167,22 @@ pub async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Resp
         Ok(body) => protocol::success_response(&request_id, body),
         Err(err) => protocol::error_response(&request_id, &err),
     };
-    tracing::info!(
-        operation = outcome.operation.as_deref().unwrap_or("-"),
-        account = outcome.account.as_deref().unwrap_or("-"),
-        catalog = outcome.catalog.as_deref().unwrap_or("-"),
-        status = resp.status().as_u16(),
-        latency_us = started.elapsed().as_micros() as u64,
-        request_id = %request_id,
-        "request"
-    );
+    let operation = outcome.operation.as_deref().unwrap_or("-");
+    let account = outcome.account.as_deref().unwrap_or("-");
+    let catalog = outcome.catalog.as_deref().unwrap_or("-");
+    let status = resp.status().as_u16();
+    let latency_us = started.elapsed().as_micros() as u64;
+    if !crate::logging::request(operation, account, catalog, status, latency_us, &request_id) {
+        tracing::info!(
+            operation,
+            account,
+            catalog,
+            status,
+            latency_us,
+            request_id = %request_id,
+            "request"
+        );
+    }
     resp
 }
 

@@ -131,3 +131,23 @@ def test_every_request_line_is_flushed_at_shutdown_in_the_usual_format(tmp_path)
                      r"request_id=[0-9a-f-]{36}", lines[-1]), lines[-1]
     assert "shutting down" in text
     assert text.index("listening on") < text.index(lines[0])
+
+
+def test_rust_log_still_decides_which_lines_are_written(tmp_path):
+    for level, expected in (("warn", 0), ("partnercentral_local::http=info", 50), ("info", 50)):
+        log = tmp_path / f"{level}.log"
+        ready = tmp_path / f"{level}.ready"
+        with open(log, "w") as err:
+            proc = subprocess.Popen([BIN, "serve", "--in-memory", "--listen", "127.0.0.1:0", "--ready-file", str(ready)],
+                                    stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ, RUST_LOG=level))
+        try:
+            deadline = time.monotonic() + 10
+            while not ready.exists():
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            assert hammer(int(ready.read_text().strip().rsplit(":", 1)[1]), 50, threads=5) == {404: 50}
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=10) == 0
+        lines = [l for l in log.read_text().splitlines() if "partnercentral_local::http: request " in l]
+        assert len(lines) == expected, (level, len(lines))
