@@ -290,11 +290,11 @@ pub fn request(
         }
         line.clear();
         // Writing to a Vec cannot fail.
-        let _ = write!(
+        let _ = writeln!(
             line,
             "{prefix}.{:06}Z  INFO partnercentral_local::http: request operation={operation:?} \
              account={account:?} catalog={catalog:?} status={status} latency_us={latency_us} \
-             request_id={request_id}\n",
+             request_id={request_id}",
             now.subsec_micros()
         );
         shared.push(line);
