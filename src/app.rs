@@ -1,12 +1,14 @@
 //! What every request handler shares, API and control plane alike: the service, the
-//! authenticator, the body limits, the control-plane token, faults and quotas; and the one
-//! way handlers run store work — on tokio's blocking pool, never on the async workers.
+//! authenticator, the body limits, the control-plane token, faults, quotas and the
+//! error-status policy; and the one way handlers run store work — on tokio's blocking pool,
+//! never on the async workers.
 
 use std::sync::Arc;
 
 use crate::auth::{Authenticator, Secret};
 use crate::http::body::BodyLimits;
 use crate::ops::Service;
+use crate::protocol::ErrorStatus;
 use crate::rules::{Faults, Quotas};
 use crate::store::SqliteStore;
 
@@ -21,6 +23,8 @@ pub struct AppState {
     pub faults: Faults,
     /// Enforced rate quotas (`--quotas aws`).
     pub quotas: Option<Quotas>,
+    /// The statuses modeled errors are answered with (`--error-status`).
+    pub error_status: ErrorStatus,
 }
 
 /// Store work that panicked (already logged); the store itself rolled back and stays usable.

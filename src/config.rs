@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::protocol::ErrorStatus;
+
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4570";
 /// Default data directory.
@@ -57,6 +59,8 @@ pub struct Config {
     pub body_timeout: std::time::Duration,
     /// How long Start…Task tasks stay `IN_PROGRESS` before they complete (zero: at once).
     pub task_delay: std::time::Duration,
+    /// The HTTP statuses of modeled client errors: AWS's 400 (default) or the Smithy model's.
+    pub error_status: ErrorStatus,
 }
 
 /// Whether rate quotas are enforced.
@@ -84,6 +88,7 @@ impl Default for Config {
             header_timeout: std::time::Duration::from_millis(DEFAULT_HEADER_TIMEOUT_MS),
             body_timeout: std::time::Duration::from_millis(DEFAULT_BODY_TIMEOUT_MS),
             task_delay: std::time::Duration::ZERO,
+            error_status: ErrorStatus::Aws,
         }
     }
 }
@@ -264,6 +269,11 @@ pub struct ServeArgs {
     /// real service's answers show), so that a connector's polling loop is exercised.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_TASK_DELAY_MS", default_value_t = 0)]
     pub task_delay_ms: u64,
+    /// HTTP status of the modeled client errors (AccessDenied, Conflict, ResourceNotFound,
+    /// ServiceQuotaExceeded, Throttling, Validation): `aws` answers 400, as AWS's API reference
+    /// and its captured answers show; `model` the Smithy model's 403/409/404/402/429/400.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_ERROR_STATUS", value_enum, default_value_t = ErrorStatus::Aws)]
+    pub error_status: ErrorStatus,
     /// File written with the server's URL once it is ready (removed when it stops), for
     /// harnesses that would rather not read stderr or stdout.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_READY_FILE")]
@@ -291,6 +301,7 @@ impl From<ServeArgs> for Config {
             header_timeout: std::time::Duration::from_millis(a.header_timeout_ms.max(1)),
             body_timeout: std::time::Duration::from_millis(a.body_timeout_ms.max(1)),
             task_delay: std::time::Duration::from_millis(a.task_delay_ms),
+            error_status: a.error_status,
         }
     }
 }

@@ -106,6 +106,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         admin_token: config.admin_token.clone().map(auth::Secret::new),
         faults: rules::Faults::default(),
         quotas,
+        error_status: config.error_status,
     };
     let limits = http::ConnectionLimits {
         max_connections: config.max_connections,

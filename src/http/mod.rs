@@ -165,7 +165,7 @@ pub async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Resp
     let mut outcome = Outcome::default();
     let resp = match handle(&state, req, &mut outcome).await {
         Ok(body) => protocol::success_response(&request_id, body),
-        Err(err) => protocol::error_response(&request_id, &err),
+        Err(err) => protocol::error_response(&request_id, &err, state.error_status),
     };
     let operation = outcome.operation.as_deref().unwrap_or("-");
     let account = outcome.account.as_deref().unwrap_or("-");

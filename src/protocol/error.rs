@@ -1,5 +1,6 @@
-//! The error every layer converts into, and nothing more: its wire name, HTTP status and
-//! modeled members. Only [`super::error_response`] turns it into bytes.
+//! The error every layer converts into, and nothing more: its wire name, HTTP status (under
+//! the [`ErrorStatus`] policy `--error-status` chose), `X-Amzn-Errortype` value and modeled
+//! members. Only [`super::error_response`] turns it into bytes.
 
 use serde_json::{Map, Value};
 
@@ -9,6 +10,42 @@ use crate::model::validate::{FieldViolation, InputError, MAX_REPORTED};
 pub const SERVICE_NAMESPACE: &str = "com.amazonaws.partnercentralselling";
 /// Namespace AWS's front end uses for protocol and authentication failures.
 pub const FRONTEND_NAMESPACE: &str = "com.amazon.coral.service";
+
+/// Where the `X-Amzn-Errortype` header of a modeled error points, after the error's name: the
+/// value AWS's front end sends for this service (captured), e.g.
+/// `ValidationException:http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/`.
+/// Every SDK cuts the header at the first `:` (and boto3 reads only the body's `__type`).
+pub const SERVICE_ERROR_TYPE_SUFFIX: &str =
+    ":http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/";
+
+/// `X-Amzn-Errortype` of a modeled error: its name and [`SERVICE_ERROR_TYPE_SUFFIX`].
+macro_rules! coral_error_type {
+    ($name:literal) => {
+        concat!(
+            $name,
+            ":http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/"
+        )
+    };
+}
+
+/// The HTTP statuses of the service's modeled client errors (`serve --error-status`).
+///
+/// AWS's API reference lists AccessDenied, Conflict, ResourceNotFound, ServiceQuotaExceeded,
+/// Throttling and Validation as HTTP 400 on every operation page, and the one real capture of a
+/// modeled error (AccessDenied) was 400; the Smithy model's `@httpError` traits say
+/// 403/409/404/402/429. SDKs dispatch on the body's `__type` and retry ThrottlingException
+/// by its name, so both behave the same in every client. Front-end errors (serialization,
+/// routing, signatures, body limits, `InternalFailure`) and `InternalServerException` (500)
+/// have one status in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ErrorStatus {
+    /// What the real service sends: 400 for every modeled client error.
+    #[default]
+    Aws,
+    /// The Smithy model's `@httpError`: AccessDenied 403, ResourceNotFound 404, Conflict 409,
+    /// ServiceQuotaExceeded 402, Throttling 429.
+    Model,
+}
 
 /// Every error the server can answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +99,13 @@ impl ErrorKind {
         }
     }
 
-    /// HTTP status: the Smithy model's `@httpError` for modeled errors (spec §7).
-    pub fn status(self) -> u16 {
+    /// HTTP status under `policy`: a modeled client error is 400 as AWS sends it
+    /// ([`ErrorStatus::Aws`]) or its Smithy `@httpError` ([`ErrorStatus::Model`]); every other
+    /// error has one status.
+    pub fn status(self, policy: ErrorStatus) -> u16 {
+        if policy == ErrorStatus::Aws && self.is_modeled() && self != ErrorKind::InternalServer {
+            return 400;
+        }
         match self {
             ErrorKind::Validation | ErrorKind::Serialization => 400,
             ErrorKind::AccessDenied
@@ -81,6 +123,22 @@ impl ErrorKind {
             ErrorKind::Throttling => 429,
             ErrorKind::InternalServer => 500,
             ErrorKind::NotImplemented => 501,
+        }
+    }
+
+    /// The `X-Amzn-Errortype` header: for a modeled error the name with the Coral suffix AWS
+    /// sends ([`SERVICE_ERROR_TYPE_SUFFIX`]); for a front-end error its bare name (no capture of
+    /// this service's front-end errors exists).
+    pub fn error_type_header(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => coral_error_type!("ValidationException"),
+            ErrorKind::AccessDenied => coral_error_type!("AccessDeniedException"),
+            ErrorKind::ResourceNotFound => coral_error_type!("ResourceNotFoundException"),
+            ErrorKind::Conflict => coral_error_type!("ConflictException"),
+            ErrorKind::ServiceQuotaExceeded => coral_error_type!("ServiceQuotaExceededException"),
+            ErrorKind::Throttling => coral_error_type!("ThrottlingException"),
+            ErrorKind::InternalServer => coral_error_type!("InternalServerException"),
+            other => other.name(),
         }
     }
 
@@ -209,6 +267,79 @@ impl From<InputError> for ApiError {
             InputError::Serialization(m) => ApiError::new(ErrorKind::Serialization, m),
             InputError::Invalid(v, omitted) => {
                 ApiError::validation_of(ValidationReason::RequestValidationFailed, &v, omitted)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [ErrorKind; 18] = [
+        ErrorKind::Validation,
+        ErrorKind::AccessDenied,
+        ErrorKind::ResourceNotFound,
+        ErrorKind::Conflict,
+        ErrorKind::ServiceQuotaExceeded,
+        ErrorKind::Throttling,
+        ErrorKind::InternalServer,
+        ErrorKind::Serialization,
+        ErrorKind::UnknownOperation,
+        ErrorKind::MethodNotAllowed,
+        ErrorKind::UnsupportedMediaType,
+        ErrorKind::RequestEntityTooLarge,
+        ErrorKind::RequestTimeout,
+        ErrorKind::MissingAuthenticationToken,
+        ErrorKind::IncompleteSignature,
+        ErrorKind::InvalidSignature,
+        ErrorKind::UnrecognizedClient,
+        ErrorKind::NotImplemented,
+    ];
+
+    #[test]
+    fn modeled_client_errors_are_400_as_aws_sends_them_or_the_smithy_status() {
+        let table = [
+            (ErrorKind::Validation, 400, 400),
+            (ErrorKind::AccessDenied, 400, 403),
+            (ErrorKind::ResourceNotFound, 400, 404),
+            (ErrorKind::Conflict, 400, 409),
+            (ErrorKind::ServiceQuotaExceeded, 400, 402),
+            (ErrorKind::Throttling, 400, 429),
+            (ErrorKind::InternalServer, 500, 500),
+        ];
+        for (kind, aws, model) in table {
+            assert_eq!(kind.status(ErrorStatus::Aws), aws, "{kind:?}");
+            assert_eq!(kind.status(ErrorStatus::Model), model, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn front_end_errors_keep_one_status_in_both_policies() {
+        for kind in ALL.into_iter().filter(|k| !k.is_modeled()) {
+            assert_eq!(
+                kind.status(ErrorStatus::Aws),
+                kind.status(ErrorStatus::Model),
+                "{kind:?}"
+            );
+        }
+        assert_eq!(ErrorKind::UnknownOperation.status(ErrorStatus::Aws), 404);
+        assert_eq!(ErrorKind::InvalidSignature.status(ErrorStatus::Aws), 403);
+        assert_eq!(ErrorKind::NotImplemented.status(ErrorStatus::Aws), 501);
+    }
+
+    #[test]
+    fn the_error_type_header_names_the_error_before_any_colon() {
+        for kind in ALL {
+            let header = kind.error_type_header();
+            assert_eq!(header.split(':').next(), Some(kind.name()));
+            if kind.is_modeled() {
+                assert_eq!(
+                    header,
+                    format!("{}{SERVICE_ERROR_TYPE_SUFFIX}", kind.name())
+                );
+            } else {
+                assert_eq!(header, kind.name());
             }
         }
     }

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use serde_json::{Map, Value};
 
-pub use error::{ApiError, ErrorKind, ValidationReason};
+pub use error::{ApiError, ErrorKind, ErrorStatus, ValidationReason};
 
 use crate::model::conform::conform;
 use crate::model::validate::{FieldViolation, quote};
@@ -205,18 +205,19 @@ pub fn success_response(request_id: &str, body: axum::body::Bytes) -> Response<B
     base(200, request_id, body)
 }
 
-/// The one place that writes an error: status, `X-Amzn-Errortype`, and a body with the full
-/// shape id in `__type`, `Message` and the shape's other members.
-pub fn error_response(request_id: &str, err: &ApiError) -> Response<Body> {
+/// The one place that writes an error: its status under `policy` (`--error-status`),
+/// `X-Amzn-Errortype` as AWS sends it, and a body with the full shape id in `__type`, `Message`
+/// and the shape's other members.
+pub fn error_response(request_id: &str, err: &ApiError, policy: ErrorStatus) -> Response<Body> {
     let mut body = err.fields.clone();
     body.insert("__type".into(), Value::String(err.kind.type_id()));
     body.insert("Message".into(), Value::String(err.message.clone()));
     let bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
-    let mut resp = base(err.kind.status(), request_id, bytes);
+    let mut resp = base(err.kind.status(policy), request_id, bytes);
     let h = resp.headers_mut();
     h.insert(
         "x-amzn-errortype",
-        HeaderValue::from_static(err.kind.name()),
+        HeaderValue::from_static(err.kind.error_type_header()),
     );
     for (name, value) in &err.headers {
         if let Ok(v) = HeaderValue::from_str(value) {

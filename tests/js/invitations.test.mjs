@@ -99,7 +99,7 @@ test('an AWS referral is listed, read and accepted into the pipeline', async () 
   assert.match(id, /^O\d+$/);
   await assert.rejects(
     client.send(new GetOpportunityCommand({ Catalog: 'Sandbox', Identifier: id })),
-    (e) => e instanceof ResourceNotFoundException && e.$metadata.httpStatusCode === 404,
+    (e) => e instanceof ResourceNotFoundException && e.$metadata.httpStatusCode === 400,
     'nothing is in the pipeline before acceptance',
   );
 
@@ -200,7 +200,7 @@ test('a rejected referral cannot be accepted later', async () => {
     client.send(new StartEngagementByAcceptingInvitationTaskCommand({
       Catalog: 'Sandbox', Identifier: summary.Id, ClientToken: randomUUID(),
     })),
-    (e) => e instanceof ConflictException && e.$metadata.httpStatusCode === 409,
+    (e) => e instanceof ConflictException && e.$metadata.httpStatusCode === 400,
   );
   await assert.rejects(
     client.send(new AcceptEngagementInvitationCommand({ Catalog: 'Sandbox', Identifier: summary.Id })),

@@ -69,7 +69,7 @@ test('the summary is not found until AWS approves, then mirrors the opportunity'
   assert.equal(task.TaskStatus, 'COMPLETE');
   await assert.rejects(
     client.send(new GetAwsOpportunitySummaryCommand({ Catalog: 'Sandbox', RelatedOpportunityIdentifier: id })),
-    (e) => e instanceof ResourceNotFoundException && e.$metadata.httpStatusCode === 404,
+    (e) => e instanceof ResourceNotFoundException && e.$metadata.httpStatusCode === 400,
   );
   const opp = await client.send(new GetOpportunityCommand({ Catalog: 'Sandbox', Identifier: id }));
   assert.ok(opp.LastModifiedDate instanceof Date);

@@ -107,7 +107,7 @@ def test_writes_are_limited_to_one_per_second_per_account(quota_server, fresh_ac
     c.create_opportunity(Catalog="AWS", **opportunity_input())
     with pytest.raises(c.exceptions.ThrottlingException) as e:
         c.create_opportunity(Catalog="AWS", **opportunity_input())
-    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     other = quota_server.client(account="666666666666")
     other.create_opportunity(Catalog="AWS", **opportunity_input())
     time.sleep(1.05)

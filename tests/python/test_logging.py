@@ -63,7 +63,7 @@ def test_a_harness_that_stops_reading_stderr_does_not_freeze_the_server():
     proc, port = start_unread()
     try:
         seen = hammer(port, 2_000)
-        assert seen == {404: 2_000}
+        assert seen == {400: 2_000}
         assert health(port)["status"] == "ok"
     finally:
         proc.kill()
@@ -75,7 +75,7 @@ def test_lines_past_the_full_queue_are_dropped_and_counted_never_waited_for():
     try:
         started = time.monotonic()
         seen = hammer(port, 40_000)
-        assert seen == {404: 40_000}
+        assert seen == {400: 40_000}
         assert time.monotonic() - started < 100
         dropped = health(port)["logLinesDropped"]
         # About 20,000 lines fit the 4 MiB buffer and a few hundred the pipe; the rest are dropped.
@@ -118,7 +118,7 @@ def test_every_request_line_is_flushed_at_shutdown_in_the_usual_format(tmp_path)
             assert time.monotonic() < deadline
             time.sleep(0.01)
         port = int((tmp_path / "ready").read_text().strip().rsplit(":", 1)[1])
-        assert hammer(port, 3_000) == {404: 3_000}
+        assert hammer(port, 3_000) == {400: 3_000}
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
@@ -127,7 +127,7 @@ def test_every_request_line_is_flushed_at_shutdown_in_the_usual_format(tmp_path)
     assert len(lines) == 3_000, len(lines)
     # The format users know: level, target, message, then the fields.
     assert re.search(r"INFO partnercentral_local::http: request operation=\"?GetOpportunity\"? "
-                     r"account=\"?123456789012\"? catalog=\"?Sandbox\"? status=404 latency_us=\d+ "
+                     r"account=\"?123456789012\"? catalog=\"?Sandbox\"? status=400 latency_us=\d+ "
                      r"request_id=[0-9a-f-]{36}", lines[-1]), lines[-1]
     assert "shutting down" in text
     assert text.index("listening on") < text.index(lines[0])
@@ -145,7 +145,7 @@ def test_rust_log_still_decides_which_lines_are_written(tmp_path):
             while not ready.exists():
                 assert time.monotonic() < deadline
                 time.sleep(0.01)
-            assert hammer(int(ready.read_text().strip().rsplit(":", 1)[1]), 50, threads=5) == {404: 50}
+            assert hammer(int(ready.read_text().strip().rsplit(":", 1)[1]), 50, threads=5) == {400: 50}
         finally:
             proc.terminate()
             assert proc.wait(timeout=10) == 0

@@ -6,13 +6,18 @@ from shapecheck import assert_conforms
 
 SVC = "com.amazonaws.partnercentralselling#"
 FRONT = "com.amazon.coral.service#"
+CORAL_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/"
 
 
 def error_name(headers, body):
     assert headers["content-type"] == "application/x-amz-json-1.0"
     assert headers["x-amzn-requestid"]
-    name = body["__type"].split("#")[1]
-    assert headers["x-amzn-errortype"] == name
+    namespace, name = body["__type"].split("#")
+    # As AWS sends it: a service error's name with the Coral suffix, a front-end error's bare.
+    if namespace + "#" == SVC:
+        assert headers["x-amzn-errortype"] == name + CORAL_SUFFIX
+    else:
+        assert headers["x-amzn-errortype"] == name
     assert body["Message"]
     return name
 

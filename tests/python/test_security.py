@@ -84,7 +84,7 @@ def test_no_operation_reaches_another_account_or_catalog(server, victim, account
         status, _, resp = server.call(op, body, {"Authorization":
             f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/partnercentral-selling/aws4_request, "
             "SignedHeaders=host, Signature=00"})
-        assert status == 404 and resp["__type"].endswith("#ResourceNotFoundException"), (op, resp)
+        assert status == 400 and resp["__type"].endswith("#ResourceNotFoundException"), (op, resp)
     intruder = server.client(account=account)
     assert intruder.list_opportunities(Catalog=catalog)["OpportunitySummaries"] == []
     assert intruder.list_engagement_from_opportunity_tasks(Catalog=catalog)["TaskSummaries"] == []
