@@ -61,6 +61,8 @@ pub struct Config {
     pub task_delay: std::time::Duration,
     /// The HTTP statuses of modeled client errors: AWS's 400 (default) or the Smithy model's.
     pub error_status: ErrorStatus,
+    /// Whether AWS's business validation is applied (default) or off.
+    pub business_rules: crate::rules::business::Mode,
 }
 
 /// Whether rate quotas are enforced.
@@ -89,6 +91,7 @@ impl Default for Config {
             body_timeout: std::time::Duration::from_millis(DEFAULT_BODY_TIMEOUT_MS),
             task_delay: std::time::Duration::ZERO,
             error_status: ErrorStatus::Aws,
+            business_rules: crate::rules::business::Mode::Aws,
         }
     }
 }
@@ -274,6 +277,10 @@ pub struct ServeArgs {
     /// and its captured answers show; `model` the Smithy model's 403/409/404/402/429/400.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_ERROR_STATUS", value_enum, default_value_t = ErrorStatus::Aws)]
     pub error_status: ErrorStatus,
+    /// `aws` applies AWS's business validation of opportunities (what AWS refuses beyond the
+    /// model's shapes); `off` accepts whatever the model allows, e.g. to replay old fixtures.
+    #[arg(long, env = "PARTNERCENTRAL_LOCAL_BUSINESS_RULES", value_enum, default_value_t = crate::rules::business::Mode::Aws)]
+    pub business_rules: crate::rules::business::Mode,
     /// File written with the server's URL once it is ready (removed when it stops), for
     /// harnesses that would rather not read stderr or stdout.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_READY_FILE")]
@@ -302,6 +309,7 @@ impl From<ServeArgs> for Config {
             body_timeout: std::time::Duration::from_millis(a.body_timeout_ms.max(1)),
             task_delay: std::time::Duration::from_millis(a.task_delay_ms),
             error_status: a.error_status,
+            business_rules: a.business_rules,
         }
     }
 }

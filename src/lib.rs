@@ -87,6 +87,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .map_err(StartError::Webhook)?;
     let mut service = ops::Service::open(store, config.region.clone())?;
     service.task_delay = config.task_delay;
+    service.business_rules = config.business_rules;
     if let Some(path) = &config.seed {
         seed(&service, path)
             .map_err(|e| StartError::Seed(format!("seed file {}: {e}", path.display())))?;

@@ -14,7 +14,7 @@ async fn a_retrying_sdk_rides_out_exactly_the_promised_throttling() {
     assert_eq!(admin(&server.url, "POST", "/faults", rule).0, 200);
     let c = retrying_client(&server.url, "111111111111");
     let out = c.list_solutions().catalog("AWS").send().await.unwrap();
-    assert_eq!(out.solution_summaries()[0].id(), "S-1234567");
+    assert_eq!(out.solution_summaries()[0].id(), "S-0059717");
     let (_, faults) = admin(&server.url, "GET", "/faults", "");
     assert_eq!(faults, r#"{"faults":[]}"#, "both failures were used");
 

@@ -6,8 +6,9 @@ mod common;
 use aws_sdk_partnercentralselling as pc;
 use pc::error::ProvideErrorMetadata;
 use pc::types::{
-    Account, AwsSubmission, Contact, Customer, ExpectedCustomerSpend, LifeCycle, PaymentFrequency,
-    Project, RelatedEntityType, ReviewStatus, SalesInvolvementType, Stage,
+    Account, Address, AwsSubmission, Contact, CountryCode, Customer, DeliveryModel,
+    ExpectedCustomerSpend, Industry, LifeCycle, PaymentFrequency, PrimaryNeedFromAws, Project,
+    RelatedEntityType, ReviewStatus, SalesActivity, SalesInvolvementType, Stage,
     ValidationExceptionErrorCode, ValidationExceptionReason, Visibility,
 };
 
@@ -21,6 +22,15 @@ async fn create(c: &pc::Client, catalog: &str) -> String {
                 .account(
                     Account::builder()
                         .company_name("Acme Corp")
+                        .industry(Industry::SoftwareInternet)
+                        .website_url("https://acme.example.com")
+                        .address(
+                            Address::builder()
+                                .country_code(CountryCode::Us)
+                                .state_or_region("Washington")
+                                .postal_code("98101")
+                                .build(),
+                        )
                         .build()
                         .unwrap(),
                 )
@@ -35,6 +45,10 @@ async fn create(c: &pc::Client, catalog: &str) -> String {
         .project(
             Project::builder()
                 .title("Data platform")
+                .customer_business_problem("Quarter-end reports take three days.")
+                .customer_use_case("Migration / Database Migration")
+                .delivery_models(DeliveryModel::SaasOrPaas)
+                .sales_activities(SalesActivity::InitializedDiscussionsWithCustomer)
                 .expected_customer_spend(
                     ExpectedCustomerSpend::builder()
                         .amount("5000")
@@ -50,8 +64,11 @@ async fn create(c: &pc::Client, catalog: &str) -> String {
             LifeCycle::builder()
                 .stage(Stage::Prospect)
                 .next_steps("Discovery call")
+                // AWS refuses a target close date that is not in the future.
+                .target_close_date("2030-06-30")
                 .build(),
         )
+        .primary_needs_from_aws(PrimaryNeedFromAws::CoSellTechnicalConsultation)
         .send()
         .await
         .expect("create succeeds")
@@ -121,6 +138,8 @@ async fn summary_is_not_found_until_aws_approves_then_mirrors_the_opportunity() 
             LifeCycle::builder()
                 .stage(Stage::Prospect)
                 .next_steps("Discovery call")
+                // AWS refuses a target close date that is not in the future.
+                .target_close_date("2030-06-30")
                 .review_status(ReviewStatus::Approved)
                 .build(),
         )
@@ -193,7 +212,11 @@ async fn stale_update_is_a_typed_conflict_and_business_rules_are_validation_erro
             .catalog("AWS")
             .identifier(&id)
             .last_modified_date(opp.last_modified_date)
+            // Update replaces the whole record: send it all back, as AWS requires.
             .set_customer(opp.customer.clone())
+            .set_project(opp.project.clone())
+            .set_life_cycle(opp.life_cycle.clone())
+            .set_primary_needs_from_aws(opp.primary_needs_from_aws.clone())
     };
     update().send().await.unwrap();
     let err = update().send().await.unwrap_err();
@@ -224,6 +247,15 @@ async fn stale_update_is_a_typed_conflict_and_business_rules_are_validation_erro
         .await
         .unwrap_err();
     let e = err.as_service_error().unwrap();
+    // The review decision is AWS's in this catalog: that refusal comes first and alone.
+    if let pc::operation::update_opportunity::UpdateOpportunityError::ValidationException(v) = e {
+        let fields: Vec<_> = v
+            .error_list()
+            .iter()
+            .filter_map(|x| x.field_name())
+            .collect();
+        assert_eq!(fields, ["lifeCycle.reviewStatus"]);
+    }
     assert_eq!(e.code(), Some("ValidationException"));
     match e {
         pc::operation::update_opportunity::UpdateOpportunityError::ValidationException(v) => {
@@ -260,6 +292,6 @@ async fn embedded_server_serves_the_sdk() {
         .unwrap();
     let c = client(&server.url(), "222222222222", "secret");
     let list = c.list_solutions().catalog("AWS").send().await.unwrap();
-    assert_eq!(list.solution_summaries()[0].id(), "S-1234567");
+    assert_eq!(list.solution_summaries()[0].id(), "S-0059717");
     server.shutdown().await.unwrap();
 }

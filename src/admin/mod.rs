@@ -21,6 +21,7 @@ use crate::app::AppState;
 use crate::domain::{CATALOGS, ids};
 use crate::ops::invitations::admin as invitations;
 use crate::ops::opportunities::admin::{self as opportunities, AwsSideChange};
+use crate::ops::opportunities::rules as opportunity_rules;
 use crate::ops::solutions::admin as solutions;
 use crate::ops::{Context, ServiceError, state};
 use crate::rules::faults::FaultRule;
@@ -218,6 +219,11 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             post(invitations_send),
         )
         .route(
+            "/_admin/accounts/{account}/profile",
+            get(profile_get).put(profile_put).delete(profile_delete),
+        )
+        .route("/_admin/rules", get(rules_list))
+        .route(
             "/_admin/clock",
             get(clock_get).post(clock_set).delete(clock_reset),
         )
@@ -231,6 +237,107 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/_admin", axum::routing::any(unknown))
         .route("/_admin/{*rest}", axum::routing::any(unknown))
         .route_layer(middleware::from_fn_with_state(state, require_token))
+}
+
+fn account_of(account: &str) -> Result<(), AdminError> {
+    if ids::is_account_id(account) {
+        Ok(())
+    } else {
+        Err(AdminError::bad(format!(
+            "'{account}' is not an account id (12 digits)"
+        )))
+    }
+}
+
+/// The account's partner profile: what the API cannot know (partner type, programs,
+/// Limited-visibility eligibility, the user who owns its opportunities).
+async fn profile_get(
+    State(state): State<Arc<AppState>>,
+    Path(account): Path<String>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        account_of(&account)?;
+        let profile = state
+            .service
+            .store
+            .read(|tx| opportunity_rules::profile(tx, &account))?;
+        Ok(json!(profile))
+    })
+    .await
+}
+
+async fn profile_put(
+    State(state): State<Arc<AppState>>,
+    Path(account): Path<String>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
+    run(&state, move |state| {
+        account_of(&account)?;
+        let profile: crate::rules::business::Profile = serde_json::from_slice(&body)
+            .map_err(|e| AdminError::bad(format!("not a profile: {e}")))?;
+        if !matches!(profile.partner_type.as_str(), "Consulting" | "Software") {
+            return Err(AdminError::bad(
+                "PartnerType must be 'Consulting' or 'Software'",
+            ));
+        }
+        let shape = state.service.model.shape_id("Contact");
+        if let Some(shape) = shape {
+            let user = json!({
+                "Email": profile.user.email,
+                "FirstName": profile.user.first_name,
+                "LastName": profile.user.last_name,
+            });
+            crate::model::validate::validate(state.service.model, shape, &user)
+                .map_err(|e| AdminError::bad(format!("User is not a valid Contact: {e:?}")))?;
+        }
+        state
+            .service
+            .store
+            .transaction(|tx| opportunity_rules::set_profile(tx, &account, Some(&profile)))?;
+        Ok(json!(profile))
+    })
+    .await
+}
+
+async fn profile_delete(
+    State(state): State<Arc<AppState>>,
+    Path(account): Path<String>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        account_of(&account)?;
+        state
+            .service
+            .store
+            .transaction(|tx| opportunity_rules::set_profile(tx, &account, None))?;
+        Ok(json!(crate::rules::business::Profile::default()))
+    })
+    .await
+}
+
+/// The business rule table, as the server applies it.
+async fn rules_list(State(state): State<Arc<AppState>>) -> Response<Body> {
+    let rules: Vec<Value> = crate::rules::business::table::RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "field": r.field,
+                "fieldName": crate::rules::business::field_name(r.field),
+                "steps": r.steps.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                "code": r.code.as_str(),
+                "rule": r.rule,
+                "message": r.message,
+                "source": r.source.as_str(),
+            })
+        })
+        .collect();
+    answer(Ok(json!({
+        "mode": match state.service.business_rules {
+            crate::rules::business::Mode::Aws => "aws",
+            crate::rules::business::Mode::Off => "off",
+        },
+        "rules": rules,
+    })))
 }
 
 /// Any other path under `/_admin` (never the API's).

@@ -57,6 +57,13 @@ impl Code {
     }
 }
 
+/// Values the real service accepts (and answers) that the model's enums lack: (enum shape,
+/// value).
+pub const BEYOND_THE_MODEL: &[(&str, &str)] = &[(
+    "PrimaryNeedFromAws",
+    crate::rules::business::values::NO_SUPPORT_NEEDED,
+)];
+
 /// One entry of a `ValidationException` `ErrorList`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldViolation {
@@ -315,6 +322,7 @@ impl Walker<'_> {
                 };
                 if let Some(values) = enum_values
                     && !values.iter().any(|v| v == text)
+                    && !BEYOND_THE_MODEL.contains(&(s.name.as_str(), text.as_str()))
                 {
                     let allowed = if values.len() <= 12 {
                         format!("one of [{}]", values.join(", "))

@@ -80,7 +80,22 @@ impl From<ServiceError> for ApiError {
             ServiceError::AccessDenied(m) => ApiError::new(ErrorKind::AccessDenied, m),
             ServiceError::QuotaExceeded(m) => ApiError::new(ErrorKind::ServiceQuotaExceeded, m),
             ServiceError::Business(v) => {
-                ApiError::validation(ValidationReason::BusinessValidationFailed, &v)
+                // As AWS answers: lowerCamel field paths, and the captured `<TOKEN>
+                // <field>:<text>` entries joined by `;` as the message.
+                let named: Vec<FieldViolation> = v
+                    .iter()
+                    .map(|f| {
+                        FieldViolation::new(
+                            crate::rules::business::field_name(&f.field),
+                            f.code,
+                            f.message.clone(),
+                        )
+                    })
+                    .collect();
+                let mut e =
+                    ApiError::validation(ValidationReason::BusinessValidationFailed, &named);
+                e.message = crate::rules::business::summary(&v);
+                e
             }
             ServiceError::Invalid(v) => {
                 ApiError::validation(ValidationReason::RequestValidationFailed, &v)
@@ -134,6 +149,8 @@ pub struct Service<S: Store> {
     /// How long Start…Task tasks stay `IN_PROGRESS` (`--task-delay-ms`); zero completes them
     /// inside the request, as the real service's answers show.
     pub task_delay: std::time::Duration,
+    /// Whether AWS's business rules are applied (`--business-rules`).
+    pub business_rules: crate::rules::business::Mode,
 }
 
 /// The store setting that says what stored listings were rendered with.
@@ -170,6 +187,7 @@ impl<S: Store> Service<S> {
             summaries: cache::ResponseCache::default(),
             clock,
             task_delay: std::time::Duration::ZERO,
+            business_rules: crate::rules::business::Mode::Aws,
         })
     }
 

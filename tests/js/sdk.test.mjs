@@ -48,16 +48,26 @@ after(() => {
   server?.kill('SIGTERM');
 });
 
+// What AWS accepts, and lets you submit as Co-Sell (its business rules).
 const opportunity = {
   Customer: {
-    Account: { CompanyName: 'Acme Corp', Address: { CountryCode: 'US' } },
+    Account: {
+      CompanyName: 'Acme Corp', Industry: 'Software and Internet', WebsiteUrl: 'https://acme.example.com',
+      Address: { CountryCode: 'US', StateOrRegion: 'Washington', PostalCode: '98101' },
+    },
     Contacts: [{ Email: 'ann@acme.example.com', FirstName: 'Ann', LastName: 'Lee' }],
   },
   Project: {
     Title: 'Data platform',
+    CustomerBusinessProblem: 'Quarter-end reports take three days.',
+    CustomerUseCase: 'Migration / Database Migration',
+    DeliveryModels: ['SaaS or PaaS'],
+    SalesActivities: ['Initialized discussions with customer'],
+    OtherSolutionDescription: 'Managed data platform built on AWS',
     ExpectedCustomerSpend: [{ Amount: '5000', CurrencyCode: 'USD', Frequency: 'Monthly', TargetCompany: 'AWS' }],
   },
-  LifeCycle: { Stage: 'Prospect', NextSteps: 'Discovery call' },
+  PrimaryNeedsFromAws: ['Co-Sell - Technical Consultation'],
+  LifeCycle: { Stage: 'Prospect', NextSteps: 'Discovery call', TargetCloseDate: '2030-06-30' },
 };
 
 test('the summary is not found until AWS approves, then mirrors the opportunity', async () => {
@@ -75,7 +85,7 @@ test('the summary is not found until AWS approves, then mirrors the opportunity'
   assert.ok(opp.LastModifiedDate instanceof Date);
   await client.send(new UpdateOpportunityCommand({
     Catalog: 'Sandbox', Identifier: id, LastModifiedDate: opp.LastModifiedDate,
-    Customer: opp.Customer, Project: opp.Project,
+    Customer: opp.Customer, Project: opp.Project, PrimaryNeedsFromAws: opp.PrimaryNeedsFromAws,
     LifeCycle: { ...opp.LifeCycle, ReviewStatus: 'Approved' },
   }));
   const summary = await client.send(new GetAwsOpportunitySummaryCommand({ Catalog: 'Sandbox', RelatedOpportunityIdentifier: id }));
@@ -99,6 +109,7 @@ test('a stale LastModifiedDate is a ConflictException', async () => {
   const opp = await client.send(new GetOpportunityCommand({ Catalog: 'AWS', Identifier: id }));
   const update = () => client.send(new UpdateOpportunityCommand({
     Catalog: 'AWS', Identifier: id, LastModifiedDate: opp.LastModifiedDate, Customer: opp.Customer,
+    Project: opp.Project, LifeCycle: opp.LifeCycle, PrimaryNeedsFromAws: opp.PrimaryNeedsFromAws,
   }));
   await update();
   await assert.rejects(update(), (e) => e instanceof ConflictException);

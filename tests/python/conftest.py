@@ -4,6 +4,7 @@ Every success response a boto3 client of these fixtures receives is checked agai
 output shape of the botocore model the server bundles (see ``shapecheck.py``).
 """
 import copy
+import datetime
 import http.client
 import json
 import os
@@ -142,14 +143,20 @@ def fresh_account():
     return str(uuid.uuid4().int)[:12].rjust(12, "1")
 
 
+# AWS refuses a target close date that is not in the future: a year from today.
+TARGET_CLOSE_DATE = (datetime.date.today() + datetime.timedelta(days=365)).isoformat()
+
+
 def opportunity_input(**overrides):
+    """A CreateOpportunity body AWS accepts, and can submit as Co-Sell (business rules)."""
     body = {
         "Customer": {
             "Account": {
                 "CompanyName": "Acme Corp",
                 "Industry": "Software and Internet",
                 "WebsiteUrl": "https://acme.example.com",
-                "Address": {"CountryCode": "US", "PostalCode": "98101", "City": "Seattle"},
+                "Address": {"CountryCode": "US", "PostalCode": "98101", "City": "Seattle",
+                            "StateOrRegion": "Washington"},
             },
             "Contacts": [
                 {"Email": "ann@acme.example.com", "FirstName": "Ann", "LastName": "Lee",
@@ -159,14 +166,16 @@ def opportunity_input(**overrides):
         "Project": {
             "Title": "Data platform migration",
             "CustomerBusinessProblem": "The customer runs out of capacity every quarter end.",
-            "CustomerUseCase": "Migration",
+            "CustomerUseCase": "Migration / Database Migration",
             "DeliveryModels": ["SaaS or PaaS"],
+            "SalesActivities": ["Initialized discussions with customer"],
+            "OtherSolutionDescription": "Managed data platform built on AWS",
             "ExpectedCustomerSpend": [
                 {"Amount": "5000", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}
             ],
         },
         "LifeCycle": {"Stage": "Prospect", "NextSteps": "Schedule a discovery call",
-                      "TargetCloseDate": "2027-06-30"},
+                      "TargetCloseDate": TARGET_CLOSE_DATE},
         "OpportunityType": "Net New Business",
         "PrimaryNeedsFromAws": ["Co-Sell - Technical Consultation"],
     }

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import Server
+from conftest import Server, opportunity_input
 
 CREDS = {"credentials": [
     {"accessKeyId": "AKIDALICE", "secretAccessKey": "alice-secret", "accountId": "333333333333"},
@@ -35,7 +35,7 @@ def code_of(excinfo):
 
 def test_valid_signatures_are_accepted_and_name_the_account(verifying):
     c = verifying.client(account="AKIDALICE", secret="alice-secret")
-    oid = c.create_opportunity(Catalog="AWS", ClientToken="a")["Id"]
+    oid = c.create_opportunity(Catalog="AWS", ClientToken="a", **opportunity_input())["Id"]
     assert ":333333333333:" in c.get_opportunity(Catalog="AWS", Identifier=oid)["Arn"]
 
 
@@ -156,7 +156,7 @@ def test_secrets_never_reach_the_log(verifying):
 
 def test_without_credentials_any_key_is_accepted_and_picks_the_account(server):
     c = server.client(account="AKIDANYTHING", secret="whatever")
-    oid = c.create_opportunity(Catalog="AWS", ClientToken="anon")["Id"]
+    oid = c.create_opportunity(Catalog="AWS", ClientToken="anon", **opportunity_input())["Id"]
     assert ":123456789012:" in c.get_opportunity(Catalog="AWS", Identifier=oid)["Arn"]
     status, _, body = server.call("GetOpportunity", {"Catalog": "AWS", "Identifier": oid})
     assert status == 200 and ":123456789012:" in body["Arn"]

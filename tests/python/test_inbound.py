@@ -63,7 +63,7 @@ def test_a_referral_needs_what_its_invitation_shows(server, fresh_account):
     r = e.value.response
     assert r["Reason"] == "BUSINESS_VALIDATION_FAILED"
     assert {(x["FieldName"], x["Code"]) for x in r["ErrorList"]} == {
-        ("Customer.Account.WebsiteUrl", "REQUIRED_FIELD_MISSING"), ("Project.Title", "REQUIRED_FIELD_MISSING")}
+        ("customer.account.websiteUrl", "REQUIRED_FIELD_MISSING"), ("project.title", "REQUIRED_FIELD_MISSING")}
     assert received(c) == []
 
 

@@ -17,11 +17,17 @@ def test_create_returns_increasing_ids_and_pending_submission(client):
     assert opp["Arn"] == f"arn:aws:partnercentral:us-east-1:{ACCOUNT}:catalog/Sandbox/opportunity/{a['Id']}"
     assert opp["CreatedDate"] == opp["LastModifiedDate"] == a["LastModifiedDate"]
     assert opp["Customer"]["Account"]["CompanyName"] == "Acme Corp"
-    assert opp["RelatedEntityIdentifiers"] == {"AwsProducts": [], "Solutions": []}
+    # AWS always answers the four lists, and its server defaults (captured).
+    assert opp["RelatedEntityIdentifiers"] == {"AwsMarketplaceOffers": [], "AwsMarketplaceOfferSets": [],
+                                               "AwsProducts": [], "Solutions": []}
+    assert opp["Marketing"] == {"Source": "None"} and opp["NationalSecurity"] == "No"
+    assert opp["OpportunityTeam"][0]["BusinessTitle"] == "OpportunityOwner"
 
 
 def test_summary_is_not_found_until_aws_approves(client):
-    oid = client.create_opportunity(Catalog="Sandbox", **opportunity_input())["Id"]
+    body = opportunity_input()
+    del body["PrimaryNeedsFromAws"]  # For Visibility Only: no co-sell needs (AWS refuses them)
+    oid = client.create_opportunity(Catalog="Sandbox", **body)["Id"]
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
     client.associate_opportunity(Catalog="Sandbox", OpportunityIdentifier=oid,
@@ -113,7 +119,7 @@ def test_action_required_allows_only_the_documented_fields(client):
     with pytest.raises(client.exceptions.ValidationException) as e:
         client.update_opportunity(**bad)
     assert e.value.response["ErrorList"] == [{
-        "FieldName": "Project.Title", "Code": "ACTION_NOT_PERMITTED",
+        "FieldName": "project.title", "Code": "ACTION_NOT_PERMITTED",
         "Message": e.value.response["ErrorList"][0]["Message"]}]
     good = update_input(opp)
     good["Project"]["CustomerBusinessProblem"] = "A clearer statement of the customer's problem."
@@ -132,7 +138,7 @@ def test_approved_opportunity_freezes_customer_identity(client):
     with pytest.raises(client.exceptions.ValidationException) as e:
         client.update_opportunity(**body)
     fields = sorted(x["FieldName"] for x in e.value.response["ErrorList"])
-    assert fields == ["Customer.Account.WebsiteUrl", "Project.Title"]
+    assert fields == ["customer.account.websiteUrl", "project.title"]
 
 
 def test_rejected_opportunity_is_read_only_and_has_no_summary(client):
@@ -151,7 +157,7 @@ def test_aws_catalog_does_not_let_the_partner_approve(client):
     with pytest.raises(client.exceptions.ValidationException) as e:
         approve(client, oid, catalog="AWS")
     assert e.value.response["Reason"] == "BUSINESS_VALIDATION_FAILED"
-    assert e.value.response["ErrorList"][0]["FieldName"] == "LifeCycle.ReviewStatus"
+    assert e.value.response["ErrorList"][0]["FieldName"] == "lifeCycle.reviewStatus"
     assert client.get_opportunity(Catalog="AWS", Identifier=oid)["LifeCycle"]["ReviewStatus"] == "Submitted"
 
 
@@ -175,11 +181,14 @@ def test_stale_last_modified_date_is_a_conflict(client):
 def test_update_replaces_the_whole_record(client):
     oid = client.create_opportunity(Catalog="Sandbox", **opportunity_input())["Id"]
     body = update_input(client.get_opportunity(Catalog="Sandbox", Identifier=oid))
-    del body["Project"]
+    for member in ("DeliveryModels", "SalesActivities", "CustomerUseCase"):
+        del body["Project"][member]
+    del body["Customer"]["Contacts"]
     out = client.update_opportunity(**body)
     assert out["Id"] == oid
     opp = client.get_opportunity(Catalog="Sandbox", Identifier=oid)
-    assert "Project" not in opp
+    assert not {"DeliveryModels", "SalesActivities", "CustomerUseCase"} & set(opp["Project"])
+    assert opp["Customer"]["Contacts"] == []
     assert opp["LastModifiedDate"] == out["LastModifiedDate"]
     assert opp["LastModifiedDate"] > opp["CreatedDate"]
 
@@ -348,7 +357,10 @@ def test_every_account_starts_with_the_sample_solution(server, fresh_account):
     c = server.client(account=fresh_account)
     for catalog in ["AWS", "Sandbox"]:
         sols = c.list_solutions(Catalog=catalog)["SolutionSummaries"]
-        assert [(s["Id"], s["Name"], s["Status"]) for s in sols] == [("S-1234567", "Sample Solution", "Active")]
+        # S-0059717 is the sample every real Sandbox account has (AWS's samples use it).
+        assert [(s["Id"], s["Name"], s["Status"]) for s in sols] == [
+            ("S-0059717", "Sample Solution", "Active"), ("S-1234567", "Sample Solution", "Active")]
+        assert sols[0]["Arn"] == f"arn:aws:partnercentral:us-east-1:{fresh_account}:catalog/{catalog}/solution/S-0059717"
     assert c.list_solutions(Catalog="AWS", Status=["Inactive"])["SolutionSummaries"] == []
 
 

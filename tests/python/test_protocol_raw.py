@@ -33,7 +33,7 @@ def test_success_carries_request_id_and_json_content_type(server):
 def test_operation_in_the_path_with_application_json(server):
     status, _, body = server.raw({"Catalog": "AWS"}, {"Content-Type": "application/json"},
                                  path="/ListSolutions")
-    assert status == 200 and body["SolutionSummaries"][0]["Id"] == "S-1234567"
+    assert status == 200 and body["SolutionSummaries"][0]["Id"] == "S-0059717"
 
 
 def test_content_type_parameters_are_accepted(server):

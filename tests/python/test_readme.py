@@ -25,6 +25,10 @@ def test_readme_control_plane_example_runs(server):
     scope = {"pc": server.client(account="111111111111",
                                  retries={"mode": "legacy", "total_max_attempts": 5}),
              "ENDPOINT": server.url}
+    # The section builds on the worked example's OPPORTUNITY.
+    worked = text.split("## A worked example: from create", 1)[1]
+    first = re.search(r"```python\n(.*?)```", worked, re.S).group(1)
+    exec(compile(first.split("oid = pc.create_opportunity")[0], "README.md", "exec"), scope)
     exec(compile(code, "README.md", "exec"), scope)
     assert scope["summary"]["OpportunityTeam"][-1]["FirstName"] == "Sam"
 

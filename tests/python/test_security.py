@@ -88,7 +88,7 @@ def test_no_operation_reaches_another_account_or_catalog(server, victim, account
     intruder = server.client(account=account)
     assert intruder.list_opportunities(Catalog=catalog)["OpportunitySummaries"] == []
     assert intruder.list_engagement_from_opportunity_tasks(Catalog=catalog)["TaskSummaries"] == []
-    assert [s["Id"] for s in intruder.list_solutions(Catalog=catalog)["SolutionSummaries"]] == ["S-1234567"]
+    assert [s["Id"] for s in intruder.list_solutions(Catalog=catalog)["SolutionSummaries"]] == ["S-0059717", "S-1234567"]
     for role in ["RECEIVER", "SENDER"]:
         listed = intruder.list_engagement_invitations(Catalog=catalog, ParticipantType=role)
         assert listed["EngagementInvitationSummaries"] == []

@@ -36,7 +36,7 @@ def test_environment_variables_configure_the_server(tmp_path):
     s.start()
     try:
         c = s.client()
-        oid = c.create_opportunity(Catalog="AWS", ClientToken="env")["Id"]
+        oid = c.create_opportunity(Catalog="AWS", ClientToken="env", **opportunity_input())["Id"]
         assert c.get_opportunity(Catalog="AWS", Identifier=oid)["Arn"].startswith("arn:aws:partnercentral:eu-west-1:")
     finally:
         assert s.stop() == 0

@@ -95,8 +95,8 @@ def test_solutions_added_by_aws_can_be_listed_and_associated(server, fresh_accou
     status, _, sol = admin(server, "POST", path, {"Id": "S-7654321", "Name": "Data Lake", "Category": "Analytics"})
     assert status == 200 and sol["Status"] == "Active"
     listed = c.list_solutions(Catalog="AWS")["SolutionSummaries"]
-    assert [x["Id"] for x in listed] == ["S-1234567", "S-7654321"]
-    assert c.list_solutions(Catalog="Sandbox")["SolutionSummaries"][0]["Id"] == "S-1234567"
+    assert [x["Id"] for x in listed] == ["S-0059717", "S-1234567", "S-7654321"]
+    assert c.list_solutions(Catalog="Sandbox")["SolutionSummaries"][0]["Id"] == "S-0059717"
     oid = c.create_opportunity(Catalog="AWS", **opportunity_input())["Id"]
     c.associate_opportunity(Catalog="AWS", OpportunityIdentifier=oid, RelatedEntityType="Solutions",
                             RelatedEntityIdentifier="S-7654321")
@@ -104,4 +104,4 @@ def test_solutions_added_by_aws_can_be_listed_and_associated(server, fresh_accou
     assert status == 400 and "Status" in body["error"]
     status, _, body = admin(server, "POST", path, {"Id": "nope", "Name": "X", "Category": "Y"})
     assert status == 400 and "Id" in body["error"]
-    assert len(admin(server, "GET", path)[2]["SolutionSummaries"]) == 2
+    assert len(admin(server, "GET", path)[2]["SolutionSummaries"]) == 3

@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::rules::{self as business, Subject};
 use super::view;
 use crate::domain::changes::{Change, EngagementRef};
 use crate::domain::lifecycle::{self, APPROVED, PENDING_SUBMISSION, SUBMITTED};
@@ -19,6 +20,8 @@ use crate::ops::common::{bad_token, idempotent, page_size, str_at, strings, task
 use crate::ops::invitations::{self, flows};
 use crate::ops::{Context, Service, ServiceError, Write};
 use crate::protocol::{self, Reply};
+use crate::rules::business::Step;
+use crate::rules::business::values::NO_SUPPORT_NEEDED;
 use crate::store::{
     OpportunityQuery, OpportunityRecord, OpportunitySortKey, Store, Submission, TaskKind,
     TaskRecord,
@@ -225,10 +228,12 @@ pub fn create<S: Store>(
             if origin == lifecycle::AWS_REFERRAL {
                 return refer(w, ctx, input);
             }
+            let mut doc = document(input);
+            business::enforce(svc, w.tx, ctx, w.now, &Subject::new(Step::Create, &doc, &BTreeMap::new()))?;
             let num = w.tx.next_opportunity_number()?;
             let now = w.stamp();
-            let mut doc = document(input);
             doc.insert("Origin".into(), json!(origin));
+            put_owner_first(&mut doc, &business::profile(w.tx, &ctx.account)?);
             let lc = lifecycle_mut(&mut doc);
             for m in lifecycle::REVIEW_MEMBERS {
                 lc.remove(m);
@@ -331,7 +336,28 @@ pub fn update<S: Store>(
                 ));
             }
             _ => {
-                partner_update(rec, &current, input, w.now)?;
+                // Every violation together: what may not change in this review status, and
+                // AWS's business rules over the whole proposed document.
+                let proposed = document(input);
+                let found = business::violations(
+                    svc,
+                    w.tx,
+                    ctx,
+                    w.now,
+                    &Subject {
+                        previous: Some(&rec.doc),
+                        ..Subject::new(Step::Update, &proposed, &rec.related)
+                    },
+                )?;
+                match partner_update(rec, &current, input, w.now) {
+                    Err(ServiceError::Business(mut refused)) => {
+                        refused.extend(found);
+                        return Err(ServiceError::Business(refused));
+                    }
+                    Err(other) => return Err(other),
+                    Ok(()) if !found.is_empty() => return Err(ServiceError::Business(found)),
+                    Ok(()) => {}
+                }
                 Change::OpportunityUpdated { id: rec.id.clone() }
             }
         };
@@ -365,8 +391,12 @@ fn partner_update(
         }
         d
     };
-    let proposed = strip(&document(input));
-    let stored = strip(&rec.doc);
+    // Compared with the server defaults filled in on both sides: a client that sends back
+    // what GetOpportunity answered changes nothing it did not mean to.
+    let mut proposed = strip(&document(input));
+    view::with_defaults(&mut proposed);
+    let mut stored = strip(&rec.doc);
+    view::with_defaults(&mut stored);
     lifecycle::check_partner_update(&rec.id, current, &stored, &proposed)
         .map_err(ServiceError::Business)?;
     let changed = !lifecycle::changed_paths(&stored, &proposed).is_empty();
@@ -559,6 +589,23 @@ fn change_association<S: Store>(
         if list.is_empty() {
             rec.related.remove(&kind);
         }
+        business::enforce(
+            svc,
+            w.tx,
+            ctx,
+            w.now,
+            &Subject {
+                entity_type: Some(&kind),
+                ..Subject::new(Step::Associate, &rec.doc, &rec.related)
+            },
+        )?;
+        // A real solution replaces the free-text one (AWS's data model).
+        if add
+            && kind == "Solutions"
+            && let Some(Value::Object(project)) = rec.doc.get_mut("Project")
+        {
+            project.remove("OtherSolutionDescription");
+        }
         Ok(Edit::Changed(
             (),
             Change::OpportunityUpdated { id: rec.id.clone() },
@@ -584,6 +631,17 @@ fn submit_record(
             ),
         ));
     }
+    // For Visibility Only without needs: AWS records that no support is needed (captured).
+    if involvement_type == "For Visibility Only"
+        && rec
+            .doc
+            .get("PrimaryNeedsFromAws")
+            .and_then(Value::as_array)
+            .is_none_or(|l| l.is_empty())
+    {
+        rec.doc
+            .insert("PrimaryNeedsFromAws".into(), json!([NO_SUPPORT_NEEDED]));
+    }
     rec.submission = Some(Submission {
         involvement_type: involvement_type.to_string(),
         visibility: visibility
@@ -602,18 +660,66 @@ pub fn submit<S: Store>(
     input: &Value,
 ) -> Result<Reply, ServiceError> {
     let id = str_at(input, "Identifier").unwrap_or_default();
-    modify(svc, ctx, id, |_, rec| {
-        submit_record(
-            rec,
-            str_at(input, "InvolvementType").unwrap_or_default(),
-            str_at(input, "Visibility"),
-        )?;
+    modify(svc, ctx, id, |w, rec| {
+        let involvement = str_at(input, "InvolvementType").unwrap_or_default();
+        let visibility = str_at(input, "Visibility");
+        submission_rules(svc, w, ctx, rec, involvement, visibility)?;
+        submit_record(rec, involvement, visibility)?;
         Ok(Edit::Changed(
             (),
             Change::OpportunityUpdated { id: rec.id.clone() },
         ))
     })?;
     Ok(Reply::Doc(json!({})))
+}
+
+/// AWS's submission rules, checked when the submission is asked for: a violation is the
+/// synchronous `ValidationException` AWS was captured sending from
+/// StartEngagementFromOpportunityTask (an opportunity not in `Pending Submission` is left to
+/// [`submit_record`]).
+fn submission_rules<S: Store>(
+    svc: &Service<S>,
+    w: &Write<'_>,
+    ctx: &Context,
+    rec: &OpportunityRecord,
+    involvement: &str,
+    visibility: Option<&str>,
+) -> Result<(), ServiceError> {
+    if review_status(rec) != PENDING_SUBMISSION {
+        return Ok(());
+    }
+    business::enforce(
+        svc,
+        &*w.tx,
+        ctx,
+        w.now,
+        &Subject {
+            involvement: Some(involvement),
+            visibility: Some(visibility.unwrap_or(lifecycle::DEFAULT_VISIBILITY)),
+            ..Subject::new(Step::Submit, &rec.doc, &rec.related)
+        },
+    )
+}
+
+/// Puts the account's user first in `OpportunityTeam` as its `OpportunityOwner`, as AWS does
+/// with the user profile (a team member sent as owner is replaced).
+fn put_owner_first(doc: &mut Map<String, Value>, profile: &crate::rules::business::Profile) {
+    let owner = json!({
+        "BusinessTitle": "OpportunityOwner",
+        "Email": profile.user.email,
+        "FirstName": profile.user.first_name,
+        "LastName": profile.user.last_name,
+    });
+    let mut team: Vec<Value> = doc
+        .get("OpportunityTeam")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| str_at(m, "BusinessTitle") != Some("OpportunityOwner"))
+        .collect();
+    team.insert(0, owner);
+    doc.insert("OpportunityTeam".into(), Value::Array(team));
 }
 
 const START_TASK: &str = "StartEngagementFromOpportunityTask";
@@ -634,6 +740,14 @@ pub fn start_task<S: Store>(
     let out = svc.write(ctx, |w| {
         let first = idempotent(w, svc.model, &scope, START_TASK, input, |w| {
             let rec = access::opportunity(w.tx, ctx, id)?;
+            submission_rules(
+                svc,
+                w,
+                ctx,
+                &rec,
+                str_at(input, "AwsSubmission.InvolvementType").unwrap_or_default(),
+                str_at(input, "AwsSubmission.Visibility"),
+            )?;
             let task_id = ids::task_id();
             let start_time = w.stamp();
             let mut doc = Map::new();

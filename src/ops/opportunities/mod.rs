@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod rules;
 pub mod view;
 
 use crate::ops::registry::Handler;

@@ -24,14 +24,64 @@ pub(crate) fn opportunity(ctx: &Context, rec: &OpportunityRecord) -> Value {
     out.insert("Catalog".into(), json!(ctx.catalog));
     out.insert("CreatedDate".into(), json!(rec.created_date));
     out.insert("LastModifiedDate".into(), json!(rec.last_modified_date));
+    with_defaults(&mut out);
+    // The four lists AWS always answers, empty when nothing is associated (captured).
     let mut related = Map::new();
-    related.insert("Solutions".into(), json!([]));
-    related.insert("AwsProducts".into(), json!([]));
+    for kind in [
+        "AwsMarketplaceOffers",
+        "AwsMarketplaceOfferSets",
+        "AwsProducts",
+        "Solutions",
+    ] {
+        related.insert(kind.into(), json!([]));
+    }
     for (kind, list) in &rec.related {
         related.insert(kind.clone(), json!(list));
     }
     out.insert("RelatedEntityIdentifiers".into(), Value::Object(related));
     Value::Object(out)
+}
+
+/// What AWS answers for members a creator left out: empty contact and spend lists, and the
+/// server defaults of `Marketing.Source`, `NationalSecurity` and `OpportunityType` (captured
+/// on records AWS created from leads and invitations).
+pub(crate) fn with_defaults(out: &mut Map<String, Value>) {
+    let object = |out: &mut Map<String, Value>, key: &str| -> Option<Map<String, Value>> {
+        match out.get(key) {
+            Some(Value::Object(m)) => Some(m.clone()),
+            None | Some(Value::Null) => Some(Map::new()),
+            Some(_) => None,
+        }
+    };
+    if let Some(mut customer) = object(out, "Customer") {
+        if customer.get("Contacts").is_none_or(Value::is_null) {
+            customer.insert("Contacts".into(), json!([]));
+        }
+        out.insert("Customer".into(), Value::Object(customer));
+    }
+    if let Some(mut project) = object(out, "Project") {
+        if project
+            .get("ExpectedCustomerSpend")
+            .is_none_or(Value::is_null)
+        {
+            project.insert("ExpectedCustomerSpend".into(), json!([]));
+        }
+        out.insert("Project".into(), Value::Object(project));
+    }
+    if let Some(mut marketing) = object(out, "Marketing") {
+        if marketing.get("Source").is_none_or(Value::is_null) {
+            marketing.insert("Source".into(), json!("None"));
+        }
+        out.insert("Marketing".into(), Value::Object(marketing));
+    }
+    for (key, default) in [
+        ("NationalSecurity", "No"),
+        ("OpportunityType", "Net New Business"),
+    ] {
+        if out.get(key).is_none_or(Value::is_null) {
+            out.insert(key.into(), json!(default));
+        }
+    }
 }
 
 /// The ListOpportunities entry of a record, rendered once when it is written. It depends on
@@ -61,8 +111,9 @@ pub(crate) fn listing_in(region: &str) -> impl Fn(&Scope, &OpportunityRecord) ->
 /// (the members of `OpportunitySummary`). A store whose listings were rendered under other
 /// settings has them rebuilt on start.
 pub(crate) fn listing_settings(region: &str) -> String {
+    // `defaults=1`: listings carry the server defaults AWS answers (see `with_defaults`).
     format!(
-        "region={region};model={}",
+        "region={region};model={};defaults=1",
         crate::model::Model::get().botocore_version
     )
 }

@@ -33,7 +33,11 @@ pub fn add<S: Store>(
                 .to_string(),
             doc,
         };
-        let shown = view::solution(ctx, rec.clone());
+        let mut shown = view::solution(ctx, rec.clone());
+        // The ARN is AWS's form, which the model's `SolutionArn` pattern does not describe.
+        if let Some(doc) = shown.as_object_mut() {
+            doc.remove("Arn");
+        }
         check_shape(svc.model, "SolutionBase", &shown)?;
         w.tx.put_solution(&access::private(ctx), &rec)?;
         Ok(shown)
