@@ -295,3 +295,83 @@ async fn embedded_server_serves_the_sdk() {
     assert_eq!(list.solution_summaries()[0].id(), "S-0059717");
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn aws_business_rules_are_one_typed_error_list_and_nothing_is_written() {
+    let server = Binary::start(&["--in-memory"]);
+    let c = client(&server.url, "111111111111", "secret");
+    let err = c
+        .create_opportunity()
+        .catalog("Sandbox")
+        .customer(
+            Customer::builder()
+                .account(
+                    Account::builder()
+                        .company_name("Acme Corp")
+                        .industry(Industry::SoftwareInternet)
+                        .address(
+                            Address::builder()
+                                .country_code(CountryCode::Us)
+                                .state_or_region("Washington")
+                                .postal_code("98101")
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .project(
+            Project::builder()
+                .title("Data platform")
+                .customer_business_problem("Quarter-end reports take three days.")
+                .expected_customer_spend(
+                    ExpectedCustomerSpend::builder()
+                        .amount("5000")
+                        .currency_code("USD".into())
+                        .frequency(PaymentFrequency::Monthly)
+                        .target_company("AWS")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .life_cycle(LifeCycle::builder().target_close_date("2020-01-01").build())
+        .send()
+        .await
+        .unwrap_err();
+    let pc::operation::create_opportunity::CreateOpportunityError::ValidationException(v) =
+        err.into_service_error()
+    else {
+        panic!("expected a ValidationException");
+    };
+    assert_eq!(
+        v.reason(),
+        &ValidationExceptionReason::BusinessValidationFailed
+    );
+    let got: Vec<_> = v
+        .error_list()
+        .iter()
+        .map(|e| (e.field_name().unwrap_or_default(), e.code().clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "customer.account.websiteUrl",
+                ValidationExceptionErrorCode::RequiredFieldMissing
+            ),
+            (
+                "lifeCycle.targetCloseDate",
+                ValidationExceptionErrorCode::InvalidValue
+            ),
+        ]
+    );
+    let listed = c
+        .list_opportunities()
+        .catalog("Sandbox")
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.opportunity_summaries().is_empty());
+}

@@ -1,6 +1,7 @@
 //! The real service's per-account rate quotas (facts §5.2), enforced with `--quotas aws`:
 //! a token bucket per second and a rolling 24-hour count, per account and quota class.
-//! Over a limit the call answers `ThrottlingException` (429). The limits live in one table,
+//! Over a limit the call answers `ThrottlingException` (400, or 429 with `--error-status model`;
+//! every SDK retries it either way). The limits live in one table,
 //! [`QuotaTable::aws`]; a JSON file can replace it (`--quotas-file`).
 
 use std::collections::{HashMap, VecDeque};

@@ -126,3 +126,23 @@ test('the paginator walks every page', async () => {
   }
   assert.equal(seen, all.length);
 });
+
+test('AWS business rules come back as one ErrorList, and nothing is written', async () => {
+  const bad = structuredClone(opportunity);
+  delete bad.Customer.Account.WebsiteUrl;
+  bad.LifeCycle.TargetCloseDate = '2020-01-01';
+  const before = (await client.send(new ListOpportunitiesCommand({ Catalog: 'Sandbox', MaxResults: 100 })))
+    .OpportunitySummaries.length;
+  await assert.rejects(
+    client.send(new CreateOpportunityCommand({ Catalog: 'Sandbox', ...bad })),
+    (e) => e instanceof ValidationException && e.Reason === 'BUSINESS_VALIDATION_FAILED'
+      && JSON.stringify(e.ErrorList.map((x) => [x.FieldName, x.Code])) === JSON.stringify([
+        ['customer.account.websiteUrl', 'REQUIRED_FIELD_MISSING'],
+        ['lifeCycle.targetCloseDate', 'INVALID_VALUE'],
+      ])
+      && e.ErrorList[1].Message === 'Invalid Data: Target Close Date should be a future date',
+  );
+  const after = (await client.send(new ListOpportunitiesCommand({ Catalog: 'Sandbox', MaxResults: 100 })))
+    .OpportunitySummaries.length;
+  assert.equal(after, before);
+});
