@@ -37,16 +37,34 @@ pub const ACTION_REQUIRED_EDITABLE: [&str; 10] = [
     "PartnerOpportunityIdentifier",
 ];
 
-/// What a partner can no longer change once AWS approved.
-pub const FROZEN_AFTER_APPROVAL: [&str; 7] = [
+/// What a partner can no longer change once AWS approved: AWS's guide, plus what its data
+/// model also freezes (state, company name, national security).
+pub const FROZEN_AFTER_APPROVAL: [&str; 10] = [
     "Customer.Account.Address.CountryCode",
     "Customer.Account.Address.PostalCode",
+    "Customer.Account.Address.StateOrRegion",
+    "Customer.Account.CompanyName",
     "Customer.Account.Industry",
     "Customer.Account.WebsiteUrl",
+    "NationalSecurity",
     "Project.CustomerBusinessProblem",
     "PartnerOpportunityIdentifier",
     "Project.Title",
 ];
+
+/// What a partner may still change once the opportunity is `Launched` (AWS's data model);
+/// a `Closed Lost` opportunity takes no change at all.
+pub const EDITABLE_AFTER_LAUNCH: [&str; 5] = [
+    "Project.AdditionalComments",
+    "Project.DeliveryModels",
+    "OpportunityType",
+    "Project.RelatedOpportunityIdentifier",
+    "SoftwareRevenue",
+];
+
+/// The message AWS's partners relay for a change to a launched or lost opportunity.
+pub const CLOSED_STAGE_MESSAGE: &str =
+    "Changes are not allowed when an opportunity stage is \"Closed Lost\" or \"Launched.\"";
 
 /// Review decisions AWS takes (and the Sandbox lets a partner simulate).
 pub const REVIEW_DECISIONS: [&str; 4] = [IN_REVIEW, APPROVED, ACTION_REQUIRED, REJECTED];
@@ -95,6 +113,27 @@ pub fn check_partner_update(
     old: &Map<String, Value>,
     new: &Map<String, Value>,
 ) -> Result<(), Vec<FieldViolation>> {
+    let stage = old
+        .get("LifeCycle")
+        .and_then(|lc| lc.get("Stage"))
+        .and_then(Value::as_str);
+    if let Some(stage @ ("Launched" | "Closed Lost")) = stage {
+        let allowed: &[&str] = if stage == "Launched" {
+            &EDITABLE_AFTER_LAUNCH
+        } else {
+            &[]
+        };
+        let refused: Vec<FieldViolation> = changed_paths(old, new)
+            .into_iter()
+            .filter(|p| !within(p, allowed))
+            .map(|p| FieldViolation::new(p, Code::ActionNotPermitted, CLOSED_STAGE_MESSAGE))
+            .collect();
+        return if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(refused)
+        };
+    }
     match status {
         SUBMITTED | IN_REVIEW | REJECTED => Err(vec![FieldViolation::new(
             "LifeCycle.ReviewStatus",

@@ -453,3 +453,30 @@ def test_the_readme_lists_every_rule_of_the_table():
     for r in ALL_RULES:
         assert (r["id"], r["fieldName"], r["code"]) in listed, f"README lacks {r['id']} {r['fieldName']} {r['code']}"
     assert len(rows) == len(ALL_RULES)
+
+
+def test_launched_and_closed_lost_opportunities_take_only_what_aws_allows(srv, fresh_account):
+    c = srv.client(account=fresh_account)
+    oid = approved(srv, c, fresh_account)
+    body = update_input(c.get_opportunity(Catalog="Sandbox", Identifier=oid))
+    body["LifeCycle"]["Stage"] = "Launched"
+    body["Customer"]["Account"]["AwsAccountId"] = "123456789012"
+    c.update_opportunity(**body)
+    opp = c.get_opportunity(Catalog="Sandbox", Identifier=oid)
+    renamed = update_input(opp)
+    renamed["Project"]["Title"] = "Renamed after launch"
+    err = refused(lambda: c.update_opportunity(**renamed))
+    assert [(x["FieldName"], x["Code"]) for x in err["ErrorList"]] == [("project.title", "ACTION_NOT_PERMITTED")]
+    assert err["ErrorList"][0]["Message"] == \
+        'Changes are not allowed when an opportunity stage is "Closed Lost" or "Launched."'
+    comments = update_input(opp)
+    comments["Project"]["AdditionalComments"] = "Went live in March"
+    c.update_opportunity(**comments)
+
+    lost = approved(srv, c, fresh_account)
+    body = update_input(c.get_opportunity(Catalog="Sandbox", Identifier=lost))
+    body["LifeCycle"].update(Stage="Closed Lost", ClosedLostReason="Price")
+    c.update_opportunity(**body)
+    again = update_input(c.get_opportunity(Catalog="Sandbox", Identifier=lost))
+    again["Project"]["AdditionalComments"] = "Maybe next year"
+    refused(lambda: c.update_opportunity(**again))
