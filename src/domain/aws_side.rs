@@ -1,6 +1,7 @@
-//! Rules of the AWS side of an opportunity (spec §6) that both the partner's writes and
-//! AWS's own touch: what a new AWS opportunity starts with, and how its next-steps history
-//! follows the next steps it shows.
+//! Rules of the AWS side of an opportunity (spec §6): what a new AWS opportunity starts with,
+//! and how its next-steps history follows the next steps AWS shows. As the service answered in
+//! 2026 (captured), the summary's `LifeCycle` is AWS's own: the partner's next steps are not
+//! mirrored into it (2025 answers still did; the newest capture wins).
 
 use serde_json::{Map, Value, json};
 
@@ -9,7 +10,8 @@ use crate::store::{AwsSummaryRecord, OpportunityRecord};
 /// How many next-steps entries the history keeps (the model's list maximum).
 pub const NEXT_STEPS_HISTORY_MAX: usize = 50;
 
-/// The AWS side a new summary starts with: one sandbox partner development manager.
+/// The AWS side a new summary starts with: the canned Sandbox partner manager AWS answers
+/// (captured 2026: `NAMER` / `SI Partner Manager`, no phone).
 pub fn initial() -> Map<String, Value> {
     let mut aws = Map::new();
     aws.insert(
@@ -17,34 +19,34 @@ pub fn initial() -> Map<String, Value> {
         json!([{
             "BusinessTitle": "PDM",
             "Email": "pdm-sandbox@partnercentral.local",
-            "FirstName": "Sandbox",
-            "LastName": "Partner Development Manager"
+            "FirstName": "NAMER",
+            "LastName": "SI Partner Manager"
         }]),
     );
     aws
 }
 
-/// A new AWS opportunity for an approved partner opportunity.
+/// A new AWS opportunity for an approved partner opportunity (nothing of the partner's record
+/// is copied: the summary renders what it mirrors live).
 pub fn new_summary(opp: &OpportunityRecord) -> AwsSummaryRecord {
     AwsSummaryRecord {
         opportunity_id: opp.id.clone(),
         aws: initial(),
         next_steps_history: Vec::new(),
-        last_next_steps: opp.text("LifeCycle.NextSteps").map(str::to_string),
+        last_next_steps: None,
     }
 }
 
-/// The next steps the summary shows: AWS's own when set, else the partner's.
+/// The next steps the summary shows: AWS's own.
 fn effective_next_steps(
     summary: &AwsSummaryRecord,
-    opp: Option<&OpportunityRecord>,
+    _opp: Option<&OpportunityRecord>,
 ) -> Option<String> {
     summary
         .aws
         .get("LifeCycle")
         .and_then(|l| l.get("NextSteps"))
         .and_then(Value::as_str)
-        .or_else(|| opp.and_then(|o| o.text("LifeCycle.NextSteps")))
         .map(str::to_string)
 }
 

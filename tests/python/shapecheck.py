@@ -21,6 +21,8 @@ KNOWN_DEVIATIONS = {
     # Solution ARNs as AWS answers them (arn:aws:partnercentral:{region}:{account}:catalog/
     # {Catalog}/solution/S-...); the model's SolutionArn pattern is the bare id (captured).
     "ListSolutions.SolutionSummaries[].Arn",
+    # An offer associated by its ARN comes back as its bare id (one exact capture, 2025-02).
+    "GetOpportunity.RelatedEntityIdentifiers.AwsMarketplaceOffers[]",
 }
 # Enum values the real service answers that the model lacks: (enum shape, value).
 KNOWN_ENUM_EXTRAS = {

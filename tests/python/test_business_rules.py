@@ -480,3 +480,16 @@ def test_launched_and_closed_lost_opportunities_take_only_what_aws_allows(srv, f
     again = update_input(c.get_opportunity(Catalog="Sandbox", Identifier=lost))
     again["Project"]["AdditionalComments"] = "Maybe next year"
     refused(lambda: c.update_opportunity(**again))
+
+
+def test_an_offer_associated_by_its_arn_comes_back_as_its_id(srv, fresh_account):
+    c = srv.client(account=fresh_account)
+    oid = c.create_opportunity(Catalog="Sandbox", **opportunity_input())["Id"]
+    c.associate_opportunity(Catalog="Sandbox", OpportunityIdentifier=oid, RelatedEntityType="AwsMarketplaceOffers",
+                            RelatedEntityIdentifier=OFFER)
+    related = c.get_opportunity(Catalog="Sandbox", Identifier=oid)["RelatedEntityIdentifiers"]
+    assert related["AwsMarketplaceOffers"] == ["offer-abc123"]
+    c.disassociate_opportunity(Catalog="Sandbox", OpportunityIdentifier=oid,
+                               RelatedEntityType="AwsMarketplaceOffers", RelatedEntityIdentifier=OFFER)
+    assert c.get_opportunity(Catalog="Sandbox", Identifier=oid)["RelatedEntityIdentifiers"][
+        "AwsMarketplaceOffers"] == []

@@ -55,7 +55,7 @@ def test_summary_is_not_found_until_aws_approves(client):
     assert s["Visibility"] == "Limited"
     assert s["Customer"]["Contacts"][0]["Email"] == "ann@acme.example.com"
     assert s["Project"]["ExpectedCustomerSpend"][0]["Amount"] == "5000"
-    assert s["LifeCycle"]["NextSteps"] == "Schedule a discovery call"
+    assert "LifeCycle" not in s  # AWS's own, none yet (captured 2026)
     assert s["RelatedEntityIds"] == {"Solutions": ["S-1234567"], "AwsProducts": ["AmazonEC2"]}
     assert s["OpportunityTeam"][0]["BusinessTitle"] == "PDM"
     opp = client.get_opportunity(Catalog="Sandbox", Identifier=oid)
@@ -63,32 +63,43 @@ def test_summary_is_not_found_until_aws_approves(client):
     assert opp["LifeCycle"]["ReviewComments"] == "Looks good"
 
 
-def test_summary_mirrors_partner_changes_and_records_next_steps_history(client):
+def aws_next_steps(server, oid, steps):
+    """AWS's side changes its next steps (the control plane plays AWS)."""
+    from test_control_plane import admin
+    status, _, body = admin(server, "PATCH", f"/accounts/{ACCOUNT}/catalogs/Sandbox/aws-opportunities/{oid}",
+                            {"LifeCycle": {"NextSteps": steps}})
+    assert status == 200, body
+
+
+def test_summary_mirrors_partner_changes_and_records_aws_next_steps_history(server, client):
     oid = create_submitted(client)
     approve(client, oid)
     s = client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
-    assert "NextStepsHistory" not in s["LifeCycle"]
+    # As AWS answered in 2026 (captured): the summary's LifeCycle is AWS's own, not a copy of
+    # the partner's next steps.
+    assert "LifeCycle" not in s
+    body = update_input(client.get_opportunity(Catalog="Sandbox", Identifier=oid))
+    body["LifeCycle"]["NextSteps"] = "Partner's own next step"
+    body["Customer"]["Contacts"][0]["FirstName"] = "Anna"
+    client.update_opportunity(**body)
+    s = client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
+    assert "LifeCycle" not in s
+    assert s["Customer"]["Contacts"][0]["FirstName"] == "Anna"
     for step in ["Run the workshop", "Send the proposal"]:
-        body = update_input(client.get_opportunity(Catalog="Sandbox", Identifier=oid))
-        body["LifeCycle"]["NextSteps"] = step
-        body["Customer"]["Contacts"][0]["FirstName"] = "Anna"
-        client.update_opportunity(**body)
+        aws_next_steps(server, oid, step)
     s = client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
     assert s["LifeCycle"]["NextSteps"] == "Send the proposal"
     history = s["LifeCycle"]["NextStepsHistory"]
     assert [h["Value"] for h in history] == ["Run the workshop", "Send the proposal"]
     assert all(h["Time"].tzinfo is not None for h in history)
     assert history[0]["Time"] <= history[1]["Time"]
-    assert s["Customer"]["Contacts"][0]["FirstName"] == "Anna"
 
 
-def test_next_steps_history_keeps_the_last_fifty(client):
+def test_next_steps_history_keeps_the_last_fifty(server, client):
     oid = create_submitted(client)
     approve(client, oid)
     for i in range(53):
-        body = update_input(client.get_opportunity(Catalog="Sandbox", Identifier=oid))
-        body["LifeCycle"]["NextSteps"] = f"step {i}"
-        client.update_opportunity(**body)
+        aws_next_steps(server, oid, f"step {i}")
     history = client.get_aws_opportunity_summary(
         Catalog="Sandbox", RelatedOpportunityIdentifier=oid)["LifeCycle"]["NextStepsHistory"]
     assert len(history) == 50

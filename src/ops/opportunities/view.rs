@@ -36,7 +36,15 @@ pub(crate) fn opportunity(ctx: &Context, rec: &OpportunityRecord) -> Value {
         related.insert(kind.into(), json!([]));
     }
     for (kind, list) in &rec.related {
-        related.insert(kind.clone(), json!(list));
+        // An offer associated by its ARN comes back as its bare id (captured 2025-02).
+        let shown: Vec<&str> = if kind == "AwsMarketplaceOffers" {
+            list.iter()
+                .map(|arn| arn.rsplit_once("Offer/").map_or(arn.as_str(), |(_, id)| id))
+                .collect()
+        } else {
+            list.iter().map(String::as_str).collect()
+        };
+        related.insert(kind.clone(), json!(shown));
     }
     out.insert("RelatedEntityIdentifiers".into(), Value::Object(related));
     Value::Object(out)
@@ -156,11 +164,6 @@ pub(crate) fn aws_summary(
         {
             out.insert("Project".into(), json!({"ExpectedCustomerSpend": spend}));
         }
-        let mut life = Map::new();
-        if let Some(steps) = opp.text("LifeCycle.NextSteps") {
-            life.insert("NextSteps".into(), json!(steps));
-        }
-        out.insert("LifeCycle".into(), Value::Object(life));
         let mut related = Map::new();
         for kind in [
             "Solutions",
