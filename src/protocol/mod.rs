@@ -153,8 +153,12 @@ pub fn encode_reply(model: &Model, op: Option<&Operation>, reply: Reply) -> axum
     match reply {
         Reply::Encoded(bytes) => bytes,
         Reply::Doc(doc) => {
-            let value = match op.and_then(|o| o.output) {
-                Some(shape) => conform(model, shape, doc),
+            let value = match op.map(|o| o.output) {
+                Some(Some(shape)) => conform(model, shape, doc),
+                // An operation without output answers an empty body, as AWS does (captured
+                // `Content-Length: 0` for AssignOpportunity, AssociateOpportunity and
+                // SubmitOpportunity); every SDK reads it as the empty output.
+                Some(None) => return axum::body::Bytes::new(),
                 None => Value::Object(Map::new()),
             };
             axum::body::Bytes::from(serde_json::to_vec(&value).unwrap_or_else(|_| b"{}".to_vec()))

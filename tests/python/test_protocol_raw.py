@@ -171,3 +171,19 @@ def test_deep_nesting_is_refused_cleanly(server):
     deep = b'{"Catalog": "AWS", "X": ' + b"[" * 10000 + b"]" * 10000 + b"}"
     status, headers, body = server.call("ListSolutions", deep)
     assert status == 400 and error_name(headers, body) == "SerializationException"
+
+
+def test_operations_without_output_answer_an_empty_body(server):
+    """AWS answers Content-Length: 0 for operations without output (captured); SDKs read it as
+    the empty output."""
+    from conftest import opportunity_input
+    c = server.client(account="161616161616")
+    oid = c.create_opportunity(Catalog="Sandbox", **opportunity_input())["Id"]
+    status, headers, body = server.call(
+        "AssociateOpportunity",
+        {"Catalog": "Sandbox", "OpportunityIdentifier": oid, "RelatedEntityType": "Solutions",
+         "RelatedEntityIdentifier": "S-0059717"},
+        headers={"Authorization": "AWS4-HMAC-SHA256 Credential=161616161616/20260101/us-east-1/x/aws4_request"})
+    assert status == 200 and headers["content-length"] == "0" and body is None
+    assert c.disassociate_opportunity(Catalog="Sandbox", OpportunityIdentifier=oid, RelatedEntityType="Solutions",
+                                      RelatedEntityIdentifier="S-0059717")["ResponseMetadata"]["HTTPStatusCode"] == 200
