@@ -153,13 +153,19 @@ fn check_catalog(catalog: &str) -> Result<(), AdminError> {
     }
 }
 
-fn context(state: &AppState, account: &str, catalog: &str) -> Result<Context, AdminError> {
-    if !ids::is_account_id(account) {
-        return Err(AdminError::bad(format!(
+fn check_account(account: &str) -> Result<(), AdminError> {
+    if ids::is_account_id(account) {
+        Ok(())
+    } else {
+        Err(AdminError::bad(format!(
             "accountId must be 12 digits; got {}",
             crate::model::validate::quote(account)
-        )));
+        )))
     }
+}
+
+fn context(state: &AppState, account: &str, catalog: &str) -> Result<Context, AdminError> {
+    check_account(account)?;
     check_catalog(catalog)?;
     Ok(Context {
         account: account.to_string(),
@@ -239,16 +245,6 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
-fn account_of(account: &str) -> Result<(), AdminError> {
-    if ids::is_account_id(account) {
-        Ok(())
-    } else {
-        Err(AdminError::bad(format!(
-            "'{account}' is not an account id (12 digits)"
-        )))
-    }
-}
-
 /// The account's partner profile: what the API cannot know (partner type, programs,
 /// Limited-visibility eligibility, the user who owns its opportunities).
 async fn profile_get(
@@ -256,7 +252,7 @@ async fn profile_get(
     Path(account): Path<String>,
 ) -> Response<Body> {
     run(&state, move |state| {
-        account_of(&account)?;
+        check_account(&account)?;
         let profile = state
             .service
             .store
@@ -272,7 +268,7 @@ async fn profile_put(
     AdminBody(body): AdminBody,
 ) -> Response<Body> {
     run(&state, move |state| {
-        account_of(&account)?;
+        check_account(&account)?;
         let profile: crate::rules::business::Profile = serde_json::from_slice(&body)
             .map_err(|e| AdminError::bad(format!("not a profile: {e}")))?;
         if !matches!(profile.partner_type.as_str(), "Consulting" | "Software") {
@@ -304,7 +300,7 @@ async fn profile_delete(
     Path(account): Path<String>,
 ) -> Response<Body> {
     run(&state, move |state| {
-        account_of(&account)?;
+        check_account(&account)?;
         state
             .service
             .store

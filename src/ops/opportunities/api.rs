@@ -494,21 +494,7 @@ pub fn assign<S: Store>(
     let id = str_at(input, "Identifier").unwrap_or_default();
     let assignee = input.get("Assignee").cloned().unwrap_or(Value::Null);
     modify(svc, ctx, id, |_, rec| {
-        let mut team: Vec<Value> = rec
-            .doc
-            .get("OpportunityTeam")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        match team
-            .iter()
-            .position(|m| str_at(m, "BusinessTitle") == Some("OpportunityOwner"))
-        {
-            Some(i) => team[i] = assignee,
-            None => team.insert(0, assignee),
-        }
-        team.truncate(10);
-        rec.doc.insert("OpportunityTeam".into(), Value::Array(team));
+        set_owner(&mut rec.doc, assignee);
         Ok(Edit::Changed(
             (),
             Change::OpportunityUpdated { id: rec.id.clone() },
@@ -710,6 +696,11 @@ fn put_owner_first(doc: &mut Map<String, Value>, profile: &crate::rules::busines
         "FirstName": profile.user.first_name,
         "LastName": profile.user.last_name,
     });
+    set_owner(doc, owner);
+}
+
+/// Makes `owner` the opportunity's one `OpportunityOwner`, first in its team (at most 10).
+fn set_owner(doc: &mut Map<String, Value>, owner: Value) {
     let mut team: Vec<Value> = doc
         .get("OpportunityTeam")
         .and_then(Value::as_array)
@@ -719,6 +710,7 @@ fn put_owner_first(doc: &mut Map<String, Value>, profile: &crate::rules::busines
         .filter(|m| str_at(m, "BusinessTitle") != Some("OpportunityOwner"))
         .collect();
     team.insert(0, owner);
+    team.truncate(10);
     doc.insert("OpportunityTeam".into(), Value::Array(team));
 }
 
