@@ -3,13 +3,12 @@
 //! service clock, associations, the related opportunity) gathered inside the operation's
 //! transaction, and the partner profile the control plane sets.
 
-use std::collections::BTreeMap;
-
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::model::validate::FieldViolation;
 use crate::ops::{Context, Service, ServiceError, access};
-use crate::rules::business::{self, Facts, Mode, Profile, Step};
+pub use crate::rules::business::Subject;
+use crate::rules::business::{self, Facts, Mode, Profile};
 use crate::store::{Store, Tx};
 
 /// The store setting holding an account's profile.
@@ -41,35 +40,6 @@ pub fn set_profile(
     Ok(())
 }
 
-/// What one check is about.
-pub struct Subject<'a> {
-    pub step: Step,
-    pub doc: &'a Map<String, Value>,
-    pub previous: Option<&'a Map<String, Value>>,
-    pub related: &'a BTreeMap<String, Vec<String>>,
-    pub involvement: Option<&'a str>,
-    pub visibility: Option<&'a str>,
-    pub entity_type: Option<&'a str>,
-}
-
-impl<'a> Subject<'a> {
-    pub fn new(
-        step: Step,
-        doc: &'a Map<String, Value>,
-        related: &'a BTreeMap<String, Vec<String>>,
-    ) -> Self {
-        Subject {
-            step,
-            doc,
-            previous: None,
-            related,
-            involvement: None,
-            visibility: None,
-            entity_type: None,
-        }
-    }
-}
-
 /// The business rules `subject` breaks (none with `--business-rules off`).
 pub fn violations<S: Store>(
     svc: &Service<S>,
@@ -92,14 +62,8 @@ pub fn violations<S: Store>(
         _ => None,
     };
     Ok(business::check(&Facts {
-        step: subject.step,
+        subject,
         catalog: &ctx.catalog,
-        doc: subject.doc,
-        previous: subject.previous,
-        related: subject.related,
-        involvement: subject.involvement,
-        visibility: subject.visibility,
-        entity_type: subject.entity_type,
         today: now.date_naive(),
         profile: &profile,
         related_opportunity_exists,

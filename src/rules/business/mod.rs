@@ -157,10 +157,9 @@ impl Default for Profile {
     }
 }
 
-/// Everything a rule may look at.
-pub struct Facts<'a> {
+/// What one check is about: the request's side of the facts.
+pub struct Subject<'a> {
     pub step: Step,
-    pub catalog: &'a str,
     /// The opportunity as it will be stored (create: the request; update: the proposed
     /// document; submit and associate: the stored document).
     pub doc: &'a Map<String, Value>,
@@ -173,6 +172,30 @@ pub struct Facts<'a> {
     pub visibility: Option<&'a str>,
     /// Association: the `RelatedEntityType` being associated or disassociated.
     pub entity_type: Option<&'a str>,
+}
+
+impl<'a> Subject<'a> {
+    pub fn new(
+        step: Step,
+        doc: &'a Map<String, Value>,
+        related: &'a BTreeMap<String, Vec<String>>,
+    ) -> Self {
+        Subject {
+            step,
+            doc,
+            previous: None,
+            related,
+            involvement: None,
+            visibility: None,
+            entity_type: None,
+        }
+    }
+}
+
+/// Everything a rule may look at: the subject, and what the service knows besides.
+pub struct Facts<'a> {
+    pub subject: &'a Subject<'a>,
+    pub catalog: &'a str,
     /// Today, by the emulator's clock.
     pub today: NaiveDate,
     pub profile: &'a Profile,
@@ -184,7 +207,7 @@ pub struct Facts<'a> {
 impl<'a> Facts<'a> {
     /// The value at a dotted path.
     pub fn get(&self, path: &str) -> Option<&'a Value> {
-        at(self.doc, path)
+        at(self.subject.doc, path)
     }
 
     /// The string at a dotted path, when present and not empty.
@@ -217,7 +240,7 @@ impl<'a> Facts<'a> {
 
     /// Whether the value at `path` differs from the stored one (always on create).
     pub fn changed(&self, path: &str) -> bool {
-        match self.previous {
+        match self.subject.previous {
             None => true,
             Some(prev) => at(prev, path) != self.get(path),
         }
@@ -264,7 +287,7 @@ pub enum Mode {
 pub fn check(facts: &Facts) -> Vec<FieldViolation> {
     table::RULES
         .iter()
-        .filter(|r| r.steps.contains(&facts.step))
+        .filter(|r| r.steps.contains(&facts.subject.step))
         .filter_map(|r| match (r.check)(facts) {
             Verdict::Pass => None,
             Verdict::Fail => Some(FieldViolation::new(r.field, r.code, r.message)),

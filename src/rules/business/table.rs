@@ -45,7 +45,7 @@ fn stage<'a>(f: &Facts<'a>) -> Option<&'a str> {
 }
 
 fn co_sell(f: &Facts) -> bool {
-    f.involvement == Some("Co-Sell")
+    f.subject.involvement == Some("Co-Sell")
 }
 
 fn needs<'a>(f: &Facts<'a>) -> Vec<&'a str> {
@@ -61,7 +61,7 @@ fn wants_co_sell(f: &Facts) -> bool {
 }
 
 fn has_real_solution(f: &Facts) -> bool {
-    let listed = |k: &str| f.related.get(k).is_some_and(|v| !v.is_empty());
+    let listed = |k: &str| f.subject.related.get(k).is_some_and(|v| !v.is_empty());
     listed("Solutions") || listed("AwsMarketplaceOffers")
 }
 
@@ -82,7 +82,8 @@ fn launched(f: &Facts) -> bool {
 }
 
 fn pending_submission(f: &Facts) -> bool {
-    f.previous
+    f.subject
+        .previous
         .and_then(|p| p.get("LifeCycle"))
         .and_then(|lc| lc.get("ReviewStatus"))
         .and_then(|s| s.as_str())
@@ -730,6 +731,7 @@ pub static RULES: &[Rule] = &[
         source: Documented,
         check: |f| {
             let was_co_sell = f
+                .subject
                 .previous
                 .and_then(|p| p.get("PrimaryNeedsFromAws"))
                 .and_then(|v| v.as_array())
@@ -752,7 +754,10 @@ pub static RULES: &[Rule] = &[
         source: Captured,
         check: |f| {
             fail_if(
-                f.related.get("Solutions").is_none_or(|s| s.is_empty())
+                f.subject
+                    .related
+                    .get("Solutions")
+                    .is_none_or(|s| s.is_empty())
                     && !f.has("Project.OtherSolutionDescription"),
             )
         },
@@ -825,7 +830,9 @@ pub static RULES: &[Rule] = &[
         rule: "For Visibility Only cannot be submitted with Co-Sell needs",
         message: "Cannot perform Submit action. Cannot submit opportunity with InvolvementType For Visibility Only when PrimaryNeedsFromAws Is Co-Sell",
         source: Documented,
-        check: |f| fail_if(f.involvement == Some("For Visibility Only") && wants_co_sell(f)),
+        check: |f| {
+            fail_if(f.subject.involvement == Some("For Visibility Only") && wants_co_sell(f))
+        },
     },
     Rule {
         id: "S6",
@@ -835,7 +842,7 @@ pub static RULES: &[Rule] = &[
         rule: "Limited visibility only For Visibility Only",
         message: "Cannot set visibility to limited on a Co-Sell opportunity",
         source: Captured,
-        check: |f| fail_if(co_sell(f) && f.visibility == Some("Limited")),
+        check: |f| fail_if(co_sell(f) && f.subject.visibility == Some("Limited")),
     },
     Rule {
         id: "S6",
@@ -847,7 +854,7 @@ pub static RULES: &[Rule] = &[
         source: Captured,
         check: |f| {
             fail_if(
-                f.visibility == Some("Limited")
+                f.subject.visibility == Some("Limited")
                     && (co_sell(f) || !f.profile.limited_visibility_eligible),
             )
         },
@@ -860,7 +867,7 @@ pub static RULES: &[Rule] = &[
         rule: "Full when NationalSecurity is Yes",
         message: "When National Security is 'Yes' - PrimaryNeedsFromAws MUST NOT Be Donot Need Support from Aws AND Visibility MUST be Full",
         source: Documented,
-        check: |f| fail_if(f.national_security() && f.visibility == Some("Limited")),
+        check: |f| fail_if(f.national_security() && f.subject.visibility == Some("Limited")),
     },
     Rule {
         id: "S7",
@@ -917,7 +924,8 @@ pub static RULES: &[Rule] = &[
         source: Documented,
         check: |f| {
             fail_if(
-                stage(f) == Some("Closed Lost") && f.entity_type == Some("AwsMarketplaceOffers"),
+                stage(f) == Some("Closed Lost")
+                    && f.subject.entity_type == Some("AwsMarketplaceOffers"),
             )
         },
     },
