@@ -493,3 +493,19 @@ def test_an_offer_associated_by_its_arn_comes_back_as_its_id(srv, fresh_account)
                                RelatedEntityType="AwsMarketplaceOffers", RelatedEntityIdentifier=OFFER)
     assert c.get_opportunity(Catalog="Sandbox", Identifier=oid)["RelatedEntityIdentifiers"][
         "AwsMarketplaceOffers"] == []
+
+
+def test_real_solution_arns_are_accepted_wherever_stored(fresh_account):
+    s = Server("--in-memory").start()
+    try:
+        arn = f"arn:aws:partnercentral:us-east-1:{fresh_account}:catalog/Sandbox/solution/S-7777777"
+        status, _, body = admin(s, "POST", f"/accounts/{fresh_account}/catalogs/Sandbox/solutions",
+                                {"Id": "S-7777777", "Name": "Data Lake", "Category": "Analytics", "Arn": arn})
+        assert status == 200, body
+        listed = s.client(account=fresh_account).list_solutions(Catalog="Sandbox")["SolutionSummaries"]
+        assert [x["Arn"] for x in listed if x["Id"] == "S-7777777"] == [arn]
+        state = admin(s, "GET", "/state")[2]
+        assert admin(s, "PUT", "/state", state)[0] == 200
+        assert admin(s, "GET", "/state")[2] == state
+    finally:
+        s.stop()
