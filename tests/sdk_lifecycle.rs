@@ -14,52 +14,56 @@ use pc::types::{
 
 use common::{Binary, client};
 
+/// The customer of an opportunity AWS accepts; `website` false leaves out what AWS requires.
+fn customer(website: bool) -> Customer {
+    let account = Account::builder()
+        .company_name("Acme Corp")
+        .industry(Industry::SoftwareInternet)
+        .set_website_url(website.then(|| "https://acme.example.com".to_string()))
+        .address(
+            Address::builder()
+                .country_code(CountryCode::Us)
+                .state_or_region("Washington")
+                .postal_code("98101")
+                .build(),
+        )
+        .build()
+        .unwrap();
+    Customer::builder()
+        .account(account)
+        .contacts(
+            Contact::builder()
+                .email("ann@acme.example.com")
+                .first_name("Ann")
+                .build(),
+        )
+        .build()
+}
+
+fn project() -> Project {
+    Project::builder()
+        .title("Data platform")
+        .customer_business_problem("Quarter-end reports take three days.")
+        .customer_use_case("Migration / Database Migration")
+        .delivery_models(DeliveryModel::SaasOrPaas)
+        .sales_activities(SalesActivity::InitializedDiscussionsWithCustomer)
+        .expected_customer_spend(
+            ExpectedCustomerSpend::builder()
+                .amount("5000")
+                .currency_code("USD".into())
+                .frequency(PaymentFrequency::Monthly)
+                .target_company("AWS")
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
 async fn create(c: &pc::Client, catalog: &str) -> String {
     c.create_opportunity()
         .catalog(catalog)
-        .customer(
-            Customer::builder()
-                .account(
-                    Account::builder()
-                        .company_name("Acme Corp")
-                        .industry(Industry::SoftwareInternet)
-                        .website_url("https://acme.example.com")
-                        .address(
-                            Address::builder()
-                                .country_code(CountryCode::Us)
-                                .state_or_region("Washington")
-                                .postal_code("98101")
-                                .build(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
-                .contacts(
-                    Contact::builder()
-                        .email("ann@acme.example.com")
-                        .first_name("Ann")
-                        .build(),
-                )
-                .build(),
-        )
-        .project(
-            Project::builder()
-                .title("Data platform")
-                .customer_business_problem("Quarter-end reports take three days.")
-                .customer_use_case("Migration / Database Migration")
-                .delivery_models(DeliveryModel::SaasOrPaas)
-                .sales_activities(SalesActivity::InitializedDiscussionsWithCustomer)
-                .expected_customer_spend(
-                    ExpectedCustomerSpend::builder()
-                        .amount("5000")
-                        .currency_code("USD".into())
-                        .frequency(PaymentFrequency::Monthly)
-                        .target_company("AWS")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .customer(customer(true))
+        .project(project())
         .life_cycle(
             LifeCycle::builder()
                 .stage(Stage::Prospect)
@@ -301,39 +305,8 @@ async fn aws_business_rules_are_one_typed_error_list_and_nothing_is_written() {
     let err = c
         .create_opportunity()
         .catalog("Sandbox")
-        .customer(
-            Customer::builder()
-                .account(
-                    Account::builder()
-                        .company_name("Acme Corp")
-                        .industry(Industry::SoftwareInternet)
-                        .address(
-                            Address::builder()
-                                .country_code(CountryCode::Us)
-                                .state_or_region("Washington")
-                                .postal_code("98101")
-                                .build(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .project(
-            Project::builder()
-                .title("Data platform")
-                .customer_business_problem("Quarter-end reports take three days.")
-                .expected_customer_spend(
-                    ExpectedCustomerSpend::builder()
-                        .amount("5000")
-                        .currency_code("USD".into())
-                        .frequency(PaymentFrequency::Monthly)
-                        .target_company("AWS")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .customer(customer(false))
+        .project(project())
         .life_cycle(LifeCycle::builder().target_close_date("2020-01-01").build())
         .send()
         .await

@@ -252,6 +252,14 @@ impl<'t> Importer<'t> {
     }
 }
 
+/// `Err` when a record with this id was read before (it is already in the transaction).
+fn first_time<T>(existing: Option<T>, at: &str, id: &str) -> Result<(), ImportError> {
+    match existing {
+        Some(_) => Err(ImportError::Invalid(format!("{at}: id {id} appears twice"))),
+        None => Ok(()),
+    }
+}
+
 /// One record of a list, checked and written; an `Err` says what is wrong.
 type Accept<T> = fn(&mut Importer<'_>, &Owner, T, &str) -> Result<(), ImportError>;
 
@@ -289,12 +297,7 @@ fn opportunity(
     if imp.highest.as_ref().is_none_or(|(n, _)| rec.num > *n) {
         imp.highest = Some((rec.num, at.to_string()));
     }
-    if imp.tx.get_opportunity(scope, &rec.id)?.is_some() {
-        return Err(ImportError::Invalid(format!(
-            "{at}: id {} appears twice",
-            rec.id
-        )));
-    }
+    first_time(imp.tx.get_opportunity(scope, &rec.id)?, at, &rec.id)?;
     let listing = view::listing(ctx, &rec);
     imp.tx.put_opportunity(scope, &rec, &listing)?;
     imp.counts.opportunities += 1;
@@ -362,12 +365,7 @@ fn engagement(
 ) -> Result<(), ImportError> {
     let catalog = catalog_of(owner);
     check::engagement(imp.model, &rec, at).map_err(ImportError::Invalid)?;
-    if imp.tx.get_engagement(catalog, &rec.id)?.is_some() {
-        return Err(ImportError::Invalid(format!(
-            "{at}: id {} appears twice",
-            rec.id
-        )));
-    }
+    first_time(imp.tx.get_engagement(catalog, &rec.id)?, at, &rec.id)?;
     imp.tx.put_engagement(catalog, &rec)?;
     imp.counts.engagements += 1;
     Ok(())
@@ -381,12 +379,7 @@ fn invitation(
 ) -> Result<(), ImportError> {
     let catalog = catalog_of(owner);
     check::invitation(imp.model, &rec, at).map_err(ImportError::Invalid)?;
-    if imp.tx.get_invitation(catalog, &rec.id)?.is_some() {
-        return Err(ImportError::Invalid(format!(
-            "{at}: id {} appears twice",
-            rec.id
-        )));
-    }
+    first_time(imp.tx.get_invitation(catalog, &rec.id)?, at, &rec.id)?;
     if imp
         .tx
         .get_engagement(catalog, &rec.engagement_id)?
