@@ -37,27 +37,15 @@ pub fn new_summary(opp: &OpportunityRecord) -> AwsSummaryRecord {
     }
 }
 
-/// The next steps the summary shows: AWS's own.
-fn effective_next_steps(
-    summary: &AwsSummaryRecord,
-    _opp: Option<&OpportunityRecord>,
-) -> Option<String> {
-    summary
+/// Appends `{Value, Time}` to the history when AWS's next steps changed.
+/// Returns whether the record changed.
+pub fn track_next_steps(summary: &mut AwsSummaryRecord, time: &str) -> bool {
+    let now = summary
         .aws
         .get("LifeCycle")
         .and_then(|l| l.get("NextSteps"))
         .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
-/// Appends `{Value, Time}` to the history when the shown next steps changed.
-/// Returns whether the record changed.
-pub fn track_next_steps(
-    summary: &mut AwsSummaryRecord,
-    opp: Option<&OpportunityRecord>,
-    time: &str,
-) -> bool {
-    let now = effective_next_steps(summary, opp);
+        .map(str::to_string);
     if now == summary.last_next_steps {
         return false;
     }

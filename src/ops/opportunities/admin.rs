@@ -87,10 +87,6 @@ pub fn write_aws_side<S: Store>(
             (_, Some(s)) => s,
             (AwsSideChange::Put(_), None) => AwsSummaryRecord {
                 opportunity_id: id.to_string(),
-                last_next_steps: opp
-                    .as_ref()
-                    .and_then(|o| o.text("LifeCycle.NextSteps"))
-                    .map(str::to_string),
                 ..AwsSummaryRecord::default()
             },
             (AwsSideChange::Patch(_), None) => return Err(no_summary(ctx, id)),
@@ -119,7 +115,7 @@ pub fn write_aws_side<S: Store>(
             summary.next_steps_history = history;
         }
         summary.aws = aws;
-        aws_side::track_next_steps(&mut summary, opp.as_ref(), &w.stamp());
+        aws_side::track_next_steps(&mut summary, &w.stamp());
         w.tx.put_aws_summary(&access::private(ctx), &summary)?;
         w.changed(Change::AwsSideChanged { id: id.to_string() });
         Ok(view::aws_summary(ctx, id, opp.as_ref(), &summary))

@@ -116,8 +116,8 @@ fn modified_at(rec: &OpportunityRecord, now: DateTime<Utc>) -> String {
     time::format(time::next_modified(&rec.last_modified_date, now))
 }
 
-/// Stamps a changed opportunity and stores it with its listing, keeping its AWS summary's
-/// next-steps history in step.
+/// Stamps a changed opportunity and stores it with its listing (its AWS summary's next-steps
+/// history follows AWS's own next steps, which a partner write does not touch).
 fn store_changed(
     w: &mut Write<'_>,
     ctx: &Context,
@@ -125,11 +125,6 @@ fn store_changed(
 ) -> Result<(), ServiceError> {
     rec.last_modified_date = modified_at(rec, w.now);
     w.tx.put_opportunity(&access::private(ctx), rec, &view::listing(ctx, rec))?;
-    if let Some(mut summary) = access::aws_summary(w.tx, ctx, &rec.id)?
-        && aws_side::track_next_steps(&mut summary, Some(rec), &rec.last_modified_date)
-    {
-        w.tx.put_aws_summary(&access::private(ctx), &summary)?;
-    }
     Ok(())
 }
 
