@@ -8,6 +8,7 @@ pub mod events;
 pub mod ids;
 pub mod lifecycle;
 pub mod pagination;
+pub mod search;
 pub mod time;
 
 /// The catalogs that exist; any other value is refused (spec §3).

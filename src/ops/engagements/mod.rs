@@ -1,0 +1,3 @@
+//! The engagement family (placeholder while it is built).
+
+pub mod search;

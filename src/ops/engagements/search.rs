@@ -1,0 +1,1 @@
+//! SearchEngagements' fields (placeholder).
