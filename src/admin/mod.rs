@@ -19,6 +19,7 @@ use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::domain::{CATALOGS, ids};
+use crate::ops::engagements::admin as engagements;
 use crate::ops::invitations::admin as invitations;
 use crate::ops::opportunities::admin::{self as opportunities, AwsSideChange};
 use crate::ops::opportunities::rules as opportunity_rules;
@@ -228,6 +229,16 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/_admin/accounts/{account}/profile",
             get(profile_get).put(profile_put).delete(profile_delete),
         )
+        .route(
+            "/_admin/catalogs/{catalog}/engagement-groups",
+            get(groups_get).put(groups_put).delete(groups_delete),
+        )
+        .route(
+            "/_admin/catalogs/{catalog}/prospecting",
+            get(prospecting_get)
+                .put(prospecting_put)
+                .delete(prospecting_delete),
+        )
         .route("/_admin/rules", get(rules_list))
         .route(
             "/_admin/clock",
@@ -306,6 +317,89 @@ async fn profile_delete(
             .store
             .transaction(|tx| opportunity_rules::set_profile(tx, &account, None))?;
         Ok(json!(crate::rules::business::Profile::default()))
+    })
+    .await
+}
+
+/// The engagement groups AWS curates in a catalog.
+async fn groups_get(
+    State(state): State<Arc<AppState>>,
+    Path(catalog): Path<String>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_catalog(&catalog)?;
+        let groups = state
+            .service
+            .store
+            .read(|tx| engagements::groups(tx, &catalog))?;
+        Ok(json!({"Groups": groups}))
+    })
+    .await
+}
+
+async fn groups_put(
+    State(state): State<Arc<AppState>>,
+    Path(catalog): Path<String>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_catalog(&catalog)?;
+        let body = parse_body(&body, true)?;
+        Ok(engagements::put_groups(&state.service, &catalog, &body)?)
+    })
+    .await
+}
+
+async fn groups_delete(
+    State(state): State<Arc<AppState>>,
+    Path(catalog): Path<String>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_catalog(&catalog)?;
+        Ok(engagements::clear_groups(&state.service, &catalog)?)
+    })
+    .await
+}
+
+/// What prospecting tasks return in a catalog.
+async fn prospecting_get(
+    State(state): State<Arc<AppState>>,
+    Path(catalog): Path<String>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_catalog(&catalog)?;
+        Ok(state
+            .service
+            .store
+            .read(|tx| engagements::prospecting(tx, &catalog))?)
+    })
+    .await
+}
+
+async fn prospecting_put(
+    State(state): State<Arc<AppState>>,
+    Path(catalog): Path<String>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_catalog(&catalog)?;
+        let body = parse_body(&body, true)?;
+        Ok(engagements::put_prospecting(
+            &state.service,
+            &catalog,
+            &body,
+        )?)
+    })
+    .await
+}
+
+async fn prospecting_delete(
+    State(state): State<Arc<AppState>>,
+    Path(catalog): Path<String>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_catalog(&catalog)?;
+        Ok(engagements::clear_prospecting(&state.service, &catalog)?)
     })
     .await
 }

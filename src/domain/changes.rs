@@ -8,6 +8,8 @@ pub struct EngagementRef {
     pub engagement_id: String,
     pub invitation_id: String,
     pub opportunity_id: String,
+    /// Whether the submission created the engagement (a converted lead's reuses its own).
+    pub engagement_created: bool,
 }
 
 /// What the events of an invitation say of it.
@@ -58,6 +60,46 @@ impl InvitationEvent {
     }
 }
 
+/// What the events of an engagement say of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngagementFacts {
+    pub id: String,
+    /// When and by whom it was created (`Created`) or last modified (`Updated`).
+    pub at: String,
+    pub by: String,
+    pub context_types: Vec<String>,
+    /// The partner members told (AWS gets no events).
+    pub recipients: Vec<String>,
+}
+
+impl EngagementFacts {
+    /// The facts of `rec` as just created or modified.
+    pub fn of(rec: &crate::store::EngagementRecord, created: bool) -> Self {
+        let (at, by) = if created {
+            (&rec.created_at, &rec.created_by)
+        } else {
+            (&rec.modified_at, &rec.modified_by)
+        };
+        let mut context_types: Vec<String> = Vec::new();
+        for t in rec
+            .contexts
+            .iter()
+            .filter_map(|c| c.get("Type").and_then(serde_json::Value::as_str))
+        {
+            if !context_types.iter().any(|k| k == t) {
+                context_types.push(t.to_string());
+            }
+        }
+        Self {
+            id: rec.id.clone(),
+            at: at.clone(),
+            by: by.clone(),
+            context_types,
+            recipients: rec.members.iter().map(|m| m.account_id.clone()).collect(),
+        }
+    }
+}
+
 /// One change a write made, in the caller's account and catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -99,6 +141,18 @@ pub enum Change {
         opportunity_id: String,
         revision: u32,
     },
+    /// An engagement was created, or its contexts changed: told to its partner members.
+    Engagement {
+        created: bool,
+        facts: EngagementFacts,
+    },
+    /// A change to another account's records in the caller's catalog (a member's opportunity
+    /// following the inviter's review): its events go to, and its cache eviction is for, that
+    /// account.
+    ForAccount {
+        account: String,
+        change: Box<Change>,
+    },
 }
 
 impl Change {
@@ -110,9 +164,11 @@ impl Change {
             | Change::Reviewed { id, .. }
             | Change::AwsSideChanged { id } => Some(id),
             Change::Submitted(e) => Some(&e.opportunity_id),
-            Change::Invitation { .. } | Change::MemberAdded { .. } | Change::Snapshot { .. } => {
-                None
-            }
+            Change::Invitation { .. }
+            | Change::MemberAdded { .. }
+            | Change::Snapshot { .. }
+            | Change::Engagement { .. }
+            | Change::ForAccount { .. } => None,
         }
     }
 }

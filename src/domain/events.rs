@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::changes::{Change, EngagementRef, InvitationEvent, InvitationFacts};
+use super::changes::{Change, EngagementFacts, EngagementRef, InvitationEvent, InvitationFacts};
 use super::{AWS_PARTY, company_name, ids};
 
 pub const SOURCE: &str = "aws.partnercentral-selling";
@@ -52,9 +52,10 @@ pub fn opportunity(o: &Origin<'_>, detail_type: &str, id: &str) -> Value {
     )
 }
 
-/// Every detail-type AWS's EventBridge reference lists for `aws.partnercentral-selling`;
-/// the emulator emits no other.
-pub const DOCUMENTED_DETAIL_TYPES: [&str; 12] = [
+/// Every detail-type AWS's EventBridge reference lists for `aws.partnercentral-selling`, and
+/// the two engagement events Partner Central's own events page adds (facts §6); the emulator
+/// emits no other.
+pub const DOCUMENTED_DETAIL_TYPES: [&str; 14] = [
     "Opportunity Created",
     "Opportunity Updated",
     "Opportunity Accepted",
@@ -67,6 +68,8 @@ pub const DOCUMENTED_DETAIL_TYPES: [&str; 12] = [
     "Engagement Member Added",
     "Resource Snapshot Created",
     "Engagement Resource Snapshot Created",
+    "Engagement Created",
+    "Engagement Updated",
 ];
 
 /// The same origin, told to another account of another catalog.
@@ -133,6 +136,34 @@ fn snapshot(o: &Origin<'_>, engagement: &str, opportunity: &str, revision: u32) 
 }
 
 /// The invitation to AWS a submission sends, as its events describe it.
+/// `Engagement Created` / `Engagement Updated`, one per partner member.
+fn engagement_events(o: &Origin<'_>, created: bool, f: &EngagementFacts) -> Vec<Value> {
+    let arn = ids::engagement_arn(o.region, o.catalog, &f.id);
+    let (detail_type, at, by) = if created {
+        ("Engagement Created", "CreatedAt", "CreatedBy")
+    } else {
+        ("Engagement Updated", "LastModifiedAt", "LastModifiedBy")
+    };
+    f.recipients
+        .iter()
+        .filter(|r| r.as_str() != AWS_PARTY)
+        .map(|r| {
+            let mut engagement = serde_json::Map::new();
+            engagement.insert("engagementArn".into(), json!(arn));
+            engagement.insert("engagementId".into(), json!(f.id));
+            engagement.insert(at.into(), json!(f.at));
+            engagement.insert(by.into(), json!(f.by));
+            engagement.insert("ContextTypes".into(), json!(f.context_types));
+            envelope(
+                &to(o, r, o.catalog),
+                detail_type,
+                vec![arn.clone()],
+                json!({"catalog": o.catalog, "engagement": engagement}),
+            )
+        })
+        .collect()
+}
+
 fn submission_facts(o: &Origin<'_>, e: &EngagementRef) -> InvitationFacts {
     InvitationFacts {
         catalog: o.catalog.to_string(),
@@ -149,11 +180,24 @@ fn submission_facts(o: &Origin<'_>, e: &EngagementRef) -> InvitationFacts {
 /// What StartEngagementFromOpportunityTask emits (facts §6; AWS's reference lists no
 /// `Engagement Created`).
 pub fn submitted(o: &Origin<'_>, e: &EngagementRef) -> Vec<Value> {
-    let mut out = vec![
-        opportunity(o, "Opportunity Updated", &e.opportunity_id),
+    let mut out = vec![opportunity(o, "Opportunity Updated", &e.opportunity_id)];
+    if e.engagement_created {
+        out.extend(engagement_events(
+            o,
+            true,
+            &EngagementFacts {
+                id: e.engagement_id.clone(),
+                at: crate::domain::time::format(o.time),
+                by: o.account.to_string(),
+                context_types: vec!["CustomerProject".to_string()],
+                recipients: vec![o.account.to_string()],
+            },
+        ));
+    }
+    out.extend([
         snapshot(o, &e.engagement_id, &e.opportunity_id, 1),
         member_added(o, &e.engagement_id, o.account, &company_name(o.account)),
-    ];
+    ]);
     out.extend(invitation_events(
         o,
         &submission_facts(o, e),
@@ -217,6 +261,8 @@ pub fn for_change(o: &Origin<'_>, change: &Change) -> Vec<Value> {
             opportunity_id,
             revision,
         } => vec![snapshot(o, engagement_id, opportunity_id, *revision)],
+        Change::Engagement { created, facts } => engagement_events(o, *created, facts),
+        Change::ForAccount { account, change } => for_change(&to(o, account, o.catalog), change),
     }
 }
 

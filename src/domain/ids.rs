@@ -36,6 +36,34 @@ pub fn task_id() -> String {
     format!("task-{}", random_suffix(13))
 }
 
+/// Prospecting tasks have one more character than the other tasks (the model's pattern).
+pub fn prospecting_task_id() -> String {
+    format!("task-{}", random_suffix(14))
+}
+
+pub fn opportunity_from_engagement_task_arn(region: &str, catalog: &str, task: &str) -> String {
+    format!(
+        "arn:aws:partnercentral:{region}::catalog/{catalog}/opportunity-from-engagement-task/{task}"
+    )
+}
+
+pub fn prospecting_task_arn(region: &str, catalog: &str, task: &str) -> String {
+    format!(
+        "arn:aws:partnercentral:{region}::catalog/{catalog}/prospecting-from-engagement-task/{task}"
+    )
+}
+
+pub fn engagement_group_arn(region: &str, catalog: &str, id: &str) -> String {
+    format!("arn:aws:partnercentral:{region}::catalog/{catalog}/engagement-group/{id}")
+}
+
+/// The `ctx-…` form a prospecting result reports for engagement context `id` (`"3"` is
+/// `ctx-00000000000003`): the model gives results that form while engagements number their
+/// contexts `1`, `2`, …, so the one maps to the other.
+pub fn prospecting_context_id(id: &str) -> String {
+    format!("ctx-{id:0>14}")
+}
+
 pub fn engagement_id() -> String {
     format!("eng-{}", random_suffix(14))
 }

@@ -9,7 +9,8 @@
 //!   and are seen by the parties they name, by role ([`Audience::Parties`]).
 //!
 //! `AWS` and `Sandbox` never see each other's records. A record the caller may not see is
-//! reported exactly like a record that does not exist.
+//! reported exactly like a record that does not exist — except an engagement, which a
+//! non-member is told it may not access ([`engagement`]).
 
 use super::{Context, ServiceError};
 pub use crate::domain::AWS_PARTY;
@@ -116,16 +117,40 @@ pub fn invitation(tx: &dyn Tx, ctx: &Context, id: &str) -> Result<InvitationReco
         .ok_or_else(|| invitation_not_found(ctx, id))
 }
 
-/// The engagement `id` of the caller's catalog, if the caller is a member.
+/// What a caller gets for an engagement that does not exist in its catalog.
+pub fn engagement_not_found(ctx: &Context, id: &str) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "Engagement {id} was not found in catalog {}.",
+        ctx.catalog
+    ))
+}
+
+/// The engagement `id` of the caller's catalog, if the caller is a member. Engagements are
+/// AWS's records shared by their members, so their existence is no secret within a catalog:
+/// a non-member gets `AccessDeniedException` (no `Reason`), the same from every operation
+/// (research §9), and only an id that names nothing in the catalog is not found.
 pub fn engagement(tx: &dyn Tx, ctx: &Context, id: &str) -> Result<EngagementRecord, ServiceError> {
-    tx.get_engagement(&ctx.catalog, id)?
-        .filter(|rec| may_see(ctx, &engagement_audience(&ctx.catalog, rec)))
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "Engagement {id} was not found in catalog {} of account {}.",
-                ctx.catalog, ctx.account
-            ))
-        })
+    let rec = tx
+        .get_engagement(&ctx.catalog, id)?
+        .ok_or_else(|| engagement_not_found(ctx, id))?;
+    if may_see(ctx, &engagement_audience(&ctx.catalog, &rec)) {
+        Ok(rec)
+    } else {
+        Err(not_a_member(ctx, id))
+    }
+}
+
+/// What a non-member gets for an engagement.
+pub fn not_a_member(ctx: &Context, id: &str) -> ServiceError {
+    ServiceError::AccessDenied(format!(
+        "Account {} is not a member of engagement {id}.",
+        ctx.account
+    ))
+}
+
+/// The engagements of the caller's catalog it is a member of.
+pub fn member_engagements(tx: &dyn Tx, ctx: &Context) -> Result<Vec<EngagementRecord>, StoreError> {
+    tx.member_engagements(&ctx.catalog, &ctx.account)
 }
 
 /// The engagement an invitation belongs to, as its parties see it (the invitation's audience

@@ -216,8 +216,15 @@ impl<S: Store> Service<S> {
         if changes.is_empty() {
             return;
         }
-        for id in changes.iter().filter_map(Change::opportunity_id) {
-            self.summaries.evict(&ctx.account, &ctx.catalog, id);
+        for change in changes {
+            if let Some(id) = change.opportunity_id() {
+                self.summaries.evict(&ctx.account, &ctx.catalog, id);
+            }
+            if let Change::ForAccount { account, change } = change
+                && let Some(id) = change.opportunity_id()
+            {
+                self.summaries.evict(account, &ctx.catalog, id);
+            }
         }
         let origin = events::Origin {
             account: &ctx.account,

@@ -55,6 +55,7 @@ impl<S: Store> Registry<S> {
             .into_iter()
             .chain(super::solutions::operations::<S>())
             .chain(super::invitations::operations::<S>())
+            .chain(super::engagements::operations::<S>())
         {
             debug_assert!(
                 model.operation(h.name).is_some(),
@@ -112,6 +113,7 @@ mod tests {
             .iter()
             .chain(super::super::solutions::operations::<SqliteStore>().iter())
             .chain(super::super::invitations::operations::<SqliteStore>().iter())
+            .chain(super::super::engagements::operations::<SqliteStore>().iter())
             .map(|h| h.name)
             .collect();
         for name in &all {

@@ -91,9 +91,23 @@ pub struct OpportunityRecord {
     pub related: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub submission: Option<Submission>,
+    /// The engagement a lead conversion (StartOpportunityFromEngagementTask) linked it to; a
+    /// later submission reuses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_id: Option<String>,
 }
 
 impl OpportunityRecord {
+    /// The engagement the opportunity belongs to: the one a lead conversion linked it to, or
+    /// the one its submission or acceptance created.
+    pub fn linked_engagement(&self) -> Option<&str> {
+        self.engagement_id.as_deref().or_else(|| {
+            self.submission
+                .as_ref()
+                .and_then(|s| s.engagement_id.as_deref())
+        })
+    }
+
     /// A string member under `doc` at a dotted path, e.g. `LifeCycle.ReviewStatus`.
     pub fn text(&self, path: &str) -> Option<&str> {
         let mut parts = path.split('.');
@@ -128,6 +142,10 @@ pub enum TaskKind {
     EngagementFromOpportunity,
     /// StartEngagementByAcceptingInvitationTask.
     EngagementByAcceptingInvitation,
+    /// StartOpportunityFromEngagementTask (a lead converted into an opportunity).
+    OpportunityFromEngagement,
+    /// StartProspectingFromEngagementTask.
+    ProspectingFromEngagement,
 }
 
 /// An asynchronous task of the caller's, in the task summary's own names.
@@ -426,6 +444,12 @@ pub trait Tx {
         id: &str,
     ) -> Result<Option<EngagementRecord>, StoreError>;
     fn put_engagement(&mut self, catalog: &str, rec: &EngagementRecord) -> Result<(), StoreError>;
+    /// The engagements of `catalog` that `account` is a member of, by id.
+    fn member_engagements(
+        &self,
+        catalog: &str,
+        account: &str,
+    ) -> Result<Vec<EngagementRecord>, StoreError>;
 
     /// Every stored solution of the scope, by id.
     fn list_solutions(&self, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError>;

@@ -36,8 +36,9 @@ pub const LOCK_FILE: &str = "partnercentral-local.lock";
 
 /// The schema version this build writes. History: 0 = no version recorded (before
 /// rendered listings, or with them); 1 = rendered listings; 2 = `settings` (what stored
-/// renderings were made with); 3 = `invitations`, `engagements` and the tasks' `due` column.
-pub const SCHEMA_VERSION: i64 = 3;
+/// renderings were made with); 3 = `invitations`, `engagements` and the tasks' `due` column;
+/// 4 = `engagement_members` (which engagements an account is a member of).
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Read-only connections kept for reads (an export opens one of its own). Each keeps its own
 /// page cache, so more than the machine can run at once only costs memory.
@@ -84,6 +85,12 @@ CREATE TABLE IF NOT EXISTS engagements (
     catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (catalog, id)
 );
+CREATE TABLE IF NOT EXISTS engagement_members (
+    catalog TEXT NOT NULL, account TEXT NOT NULL, engagement_id TEXT NOT NULL,
+    PRIMARY KEY (catalog, account, engagement_id)
+);
+CREATE INDEX IF NOT EXISTS engagement_members_by_engagement
+    ON engagement_members (catalog, engagement_id);
 CREATE TABLE IF NOT EXISTS solutions (
     account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, catalog, id)
@@ -291,8 +298,39 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     // Creates what is missing; `settings` starts empty, so every stored rendering is
     // rebuilt by the service on start.
     tx.execute_batch(SCHEMA)?;
+    if version < 4 {
+        // Before version 4 membership lived in the engagement documents only.
+        let mut stmt = tx.prepare("SELECT catalog, doc FROM engagements")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(stmt);
+        for (catalog, doc) in rows {
+            let rec: EngagementRecord = from_json(&doc)?;
+            index_members(&tx, &catalog, &rec)?;
+        }
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Records which accounts are members of `rec` (replacing what was recorded).
+fn index_members(
+    conn: &Connection,
+    catalog: &str,
+    rec: &EngagementRecord,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM engagement_members WHERE catalog = ?1 AND engagement_id = ?2",
+    )?
+    .execute(params![catalog, rec.id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO engagement_members (catalog, account, engagement_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for m in &rec.members {
+        insert.execute(params![catalog, m.account_id, rec.id])?;
+    }
     Ok(())
 }
 
@@ -804,7 +842,7 @@ impl Tx for SqliteTx<'_> {
         }
         let Some(account) = account else {
             // A whole catalog, or everything.
-            for table in ["invitations", "engagements"] {
+            for table in ["invitations", "engagements", "engagement_members"] {
                 self.tx.execute(
                     &format!("DELETE FROM {table} WHERE ?1 IS NULL OR catalog = ?1"),
                     params![catalog],
@@ -842,6 +880,10 @@ impl Tx for SqliteTx<'_> {
                 None => {
                     self.tx.execute(
                         "DELETE FROM engagements WHERE catalog = ?1 AND id = ?2",
+                        params![catalog, id],
+                    )?;
+                    self.tx.execute(
+                        "DELETE FROM engagement_members WHERE catalog = ?1 AND engagement_id = ?2",
                         params![catalog, id],
                     )?;
                 }
@@ -1057,7 +1099,20 @@ impl Tx for SqliteTx<'_> {
                 "INSERT OR REPLACE INTO engagements (catalog, id, doc) VALUES (?1, ?2, ?3)",
             )?
             .execute(params![catalog, rec.id, to_json(rec)?])?;
-        Ok(())
+        index_members(&self.tx, catalog, rec)
+    }
+
+    fn member_engagements(
+        &self,
+        catalog: &str,
+        account: &str,
+    ) -> Result<Vec<EngagementRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT e.doc FROM engagement_members m JOIN engagements e
+               ON e.catalog = m.catalog AND e.id = m.engagement_id
+             WHERE m.catalog = ?1 AND m.account = ?2 ORDER BY e.id",
+        )?;
+        collect_docs(stmt.query_map(params![catalog, account], doc_column)?)
     }
 
     fn list_tasks(&self, scope: &Scope) -> Result<Vec<TaskRecord>, StoreError> {

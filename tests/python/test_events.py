@@ -42,7 +42,7 @@ def test_lifecycle_emits_the_documented_events(server, fresh_account):
     types = [e["detail-type"] for e in events_of(server, fresh_account)]
     assert types == [
         "Opportunity Created",
-        "Opportunity Updated", "Engagement Resource Snapshot Created",
+        "Opportunity Updated", "Engagement Created", "Engagement Resource Snapshot Created",
         "Engagement Member Added", "Engagement Invitation Created",
         "Engagement Invitation Accepted", "Engagement Member Added", "Opportunity Updated",
         "Engagement Resource Snapshot Created",

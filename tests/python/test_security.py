@@ -19,7 +19,22 @@ EXEMPT = {
     "ListSolutions": "a list: the intruder sees only the shared solution, not the victim's",
     "ListEngagementInvitations": "a list: the intruder's listings (both roles) are asserted empty",
     "ListEngagementByAcceptingInvitationTasks": "a list: the intruder's listing is asserted empty",
+    "CreateEngagement": "names no existing record: it only adds an engagement the caller is the one member of",
+    "ListEngagements": "a list: the intruder's listing is asserted empty",
+    "SearchEngagements": "a list: the intruder's search is asserted empty",
+    "ListEngagementGroups": "a list: the intruder's groups count none of the victim's engagements",
+    "ListEngagementResourceAssociations": "a list: asserted empty, and denied when naming the victim's engagement",
+    "ListOpportunityFromEngagementTasks": "a list: the intruder's listing is asserted empty",
+    "ListProspectingFromEngagementTasks": "a list: the intruder's listing is asserted empty",
+    "StartProspectingFromEngagementTask": "answers a task of the caller's own: every engagement of the victim's "
+                                          "fails in it with NotAMember, asserted below",
 }
+
+# Operations on one engagement: a member of the same catalog that is not a member is told it may not
+# access it (research §9); in another catalog the engagement does not exist.
+ENGAGEMENT_OPERATIONS = {"CreateEngagementInvitation", "GetEngagement", "ListEngagementMembers",
+                         "CreateEngagementContext", "UpdateEngagementContext",
+                         "StartOpportunityFromEngagementTask"}
 
 
 def takes_an_opportunity_identifier(operation):
@@ -42,14 +57,36 @@ def victim(server):
     engagement = owner.get_opportunity(Catalog="Sandbox", Identifier=oid)
     tasks = owner.list_engagement_from_opportunity_tasks(Catalog="Sandbox")["TaskSummaries"]
     assert engagement and tasks
+    # A lead engagement of the victim's, prospected.
+    lead = owner.create_engagement(Catalog="Sandbox", ClientToken="victim-lead", Title="Secret lead",
+                                   Contexts=[{"Type": "Lead", "Payload": {"Lead": LEAD_CONTEXT}}])["Id"]
+    prospecting = owner.start_prospecting_from_engagement_task(
+        Catalog="Sandbox", ClientToken="victim-p", Identifiers=[lead], TaskName="secret")["TaskId"]
     before = admin(server, "GET", "/state")[2]
     return (owner, oid, sent["InvitationId"], tasks[0]["EngagementId"],
-            [s for s in before["scopes"] if s["accountId"] == "131313131313"], before["catalogs"])
+            [s for s in before["scopes"] if s["accountId"] == "131313131313" and s["catalog"] == "Sandbox"], before["catalogs"],
+            lead, prospecting)
 
 
-def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="eng-00000000000000"):
+LEAD_CONTEXT = {"Customer": {"CompanyName": "Secret Co"}, "Interactions": [
+    {"SourceType": "Event", "Contact": {"BusinessTitle": "CTO", "Email": "cto@secret.example.com",
+                                        "FirstName": "S", "LastName": "C"}}]}
+
+
+def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="eng-00000000000000",
+                     lead="eng-00000000000000", prospecting="task-00000000000000"):
     lmd = "2026-01-01T00:00:00Z"
     return {
+        "GetEngagement": {"Catalog": catalog, "Identifier": engagement},
+        "ListEngagementMembers": {"Catalog": catalog, "Identifier": engagement},
+        "CreateEngagementContext": {"Catalog": catalog, "EngagementIdentifier": lead, "ClientToken": "evil",
+                                    "Type": "Lead", "Payload": {"Lead": LEAD_CONTEXT}},
+        "UpdateEngagementContext": {"Catalog": catalog, "EngagementIdentifier": lead, "ContextIdentifier": "1",
+                                    "EngagementLastModifiedAt": lmd, "Type": "Lead",
+                                    "Payload": {"Lead": {"Customer": {"CompanyName": "Evil"}}}},
+        "StartOpportunityFromEngagementTask": {"Catalog": catalog, "Identifier": lead, "ClientToken": "evil",
+                                               "ContextIdentifier": "1"},
+        "GetProspectingFromEngagementTask": {"Catalog": catalog, "TaskIdentifier": prospecting},
         "GetEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
         "AcceptEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
         "RejectEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
@@ -79,13 +116,30 @@ def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="
 
 @pytest.mark.parametrize("account,catalog", [("141414141414", "Sandbox"), ("131313131313", "AWS")])
 def test_no_operation_reaches_another_account_or_catalog(server, victim, account, catalog):
-    owner, oid, invitation, engagement, scopes_before, shared_before = victim
-    for op, body in requests_against(oid, catalog, invitation, engagement).items():
+    owner, oid, invitation, engagement, scopes_before, shared_before, lead, prospecting = victim
+    for op, body in requests_against(oid, catalog, invitation, engagement, lead, prospecting).items():
         status, _, resp = server.call(op, body, {"Authorization":
             f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/partnercentral-selling/aws4_request, "
             "SignedHeaders=host, Signature=00"})
-        assert status == 400 and resp["__type"].endswith("#ResourceNotFoundException"), (op, resp)
+        wanted = "AccessDenied" if op in ENGAGEMENT_OPERATIONS and catalog == "Sandbox" else "ResourceNotFound"
+        assert status == 400 and resp["__type"].endswith(f"#{wanted}Exception"), (op, resp)
     intruder = server.client(account=account)
+    assert intruder.list_engagements(Catalog=catalog)["EngagementSummaryList"] == []
+    assert intruder.search_engagements(Catalog=catalog, Keyword="Secret")["EngagementSearchSummaries"] == []
+    assert intruder.list_engagement_resource_associations(Catalog=catalog)[
+        "EngagementResourceAssociationSummaries"] == []
+    with pytest.raises(intruder.exceptions.ClientError) as e:
+        intruder.list_engagement_resource_associations(Catalog=catalog, EngagementIdentifier=engagement)
+    assert e.value.response["Error"]["Code"] == (
+        "AccessDeniedException" if catalog == "Sandbox" else "ResourceNotFoundException")
+    assert intruder.list_opportunity_from_engagement_tasks(Catalog=catalog)["TaskSummaries"] == []
+    assert intruder.list_prospecting_from_engagement_tasks(Catalog=catalog)["TaskSummaries"] == []
+    task = intruder.start_prospecting_from_engagement_task(
+        Catalog=catalog, ClientToken=f"evil-{account}-{catalog}", Identifiers=[lead, engagement], TaskName="evil")
+    assert task["TaskStatus"] == "FAILED"
+    results = intruder.get_prospecting_from_engagement_task(Catalog=catalog, TaskIdentifier=task["TaskId"])
+    reasons = {r["ReasonCode"] for r in results["Engagements"]}
+    assert reasons == ({"NotAMember"} if catalog == "Sandbox" else {"EngagementNotFound"}), results
     assert intruder.list_opportunities(Catalog=catalog)["OpportunitySummaries"] == []
     assert intruder.list_engagement_from_opportunity_tasks(Catalog=catalog)["TaskSummaries"] == []
     assert [s["Id"] for s in intruder.list_solutions(Catalog=catalog)["SolutionSummaries"]] == ["S-0059717", "S-1234567"]
@@ -94,7 +148,8 @@ def test_no_operation_reaches_another_account_or_catalog(server, victim, account
         assert listed["EngagementInvitationSummaries"] == []
     assert intruder.list_engagement_by_accepting_invitation_tasks(Catalog=catalog)["TaskSummaries"] == []
     after = admin(server, "GET", "/state")[2]
-    assert [s for s in after["scopes"] if s["accountId"] == "131313131313"] == scopes_before
+    assert [s for s in after["scopes"]
+            if s["accountId"] == "131313131313" and s["catalog"] == "Sandbox"] == scopes_before
     assert after["catalogs"] == shared_before
 
 

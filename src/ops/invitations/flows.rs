@@ -126,8 +126,8 @@ pub fn opportunity_payload(
     payload
 }
 
-/// The CustomerProject context of an engagement made from an opportunity document.
-fn customer_project(doc: &Map<String, Value>) -> Value {
+/// The `CustomerProject` payload made from an opportunity document.
+pub(crate) fn customer_project_of(doc: &Map<String, Value>) -> Value {
     let customer = pick(
         doc,
         &[
@@ -145,8 +145,13 @@ fn customer_project(doc: &Map<String, Value>) -> Value {
             ("TargetCompletionDate", "LifeCycle.TargetCloseDate"),
         ],
     );
+    json!({"Customer": customer, "Project": project})
+}
+
+/// The CustomerProject context of an engagement made from an opportunity document.
+fn customer_project(doc: &Map<String, Value>) -> Value {
     json!({"Id": "1", "Type": "CustomerProject",
-           "Payload": {"CustomerProject": {"Customer": customer, "Project": project}}})
+           "Payload": {"CustomerProject": customer_project_of(doc)}})
 }
 
 fn member(account: &str, company: &str, joined: &str) -> EngagementMember {
@@ -379,14 +384,31 @@ pub fn record_submission(
         engagement_title: None,
         engagement_description: None,
     };
-    let title = opp.text("Project.Title").unwrap_or(&opp.id).to_string();
-    let description = opp
-        .text("Project.CustomerBusinessProblem")
-        .map(str::to_string);
-    let mut engagement = new_engagement(w, &s, title, description, customer_project(&opp.doc));
-    engagement.id = engagement_id.to_string();
-    engagement.resources.push(json!({"accountId": ctx.account,
-        "resourceType": "Opportunity", "resourceId": opp.id}));
+    let mut engagement = match w.tx.get_engagement(&ctx.catalog, engagement_id)? {
+        // A converted lead's engagement: the submission joins it.
+        Some(mut e) => {
+            e.modified_at = w.stamp();
+            e.modified_by = ctx.account.clone();
+            e
+        }
+        None => {
+            let title = opp.text("Project.Title").unwrap_or(&opp.id).to_string();
+            let description = opp
+                .text("Project.CustomerBusinessProblem")
+                .map(str::to_string);
+            let mut e = new_engagement(w, &s, title, description, customer_project(&opp.doc));
+            e.id = engagement_id.to_string();
+            e
+        }
+    };
+    let linked = engagement.resources.iter().any(|r| {
+        r.get("resourceId").and_then(Value::as_str) == Some(opp.id.as_str())
+            && r.get("accountId").and_then(Value::as_str) == Some(ctx.account.as_str())
+    });
+    if !linked {
+        engagement.resources.push(json!({"accountId": ctx.account,
+            "resourceType": "Opportunity", "resourceId": opp.id}));
+    }
     let contacts: Vec<Value> = opp
         .doc
         .get("OpportunityTeam")
@@ -439,6 +461,7 @@ pub fn record_review(
                 e.modified_by = AWS_PARTY.to_string();
                 w.tx.put_engagement(&ctx.catalog, &e)?;
             }
+            approve_followers(w, ctx, eng_id)?;
         }
         lifecycle::REJECTED => {
             inv.status = REJECTED.to_string();
@@ -448,6 +471,72 @@ pub fn record_review(
     }
     inv.decided_at = Some(now);
     w.tx.put_invitation(&ctx.catalog, &inv)?;
+    Ok(())
+}
+
+/// The partners the caller invited follow its approval (the documented multi-partner flow):
+/// each one's opportunity in the engagement that came from the caller's invitation and is
+/// still `Submitted` becomes `Approved`, with its AWS summary, in the same transaction.
+fn approve_followers(
+    w: &mut Write<'_>,
+    ctx: &Context,
+    engagement_id: &str,
+) -> Result<(), ServiceError> {
+    let Some(e) = w.tx.get_engagement(&ctx.catalog, engagement_id)? else {
+        return Ok(());
+    };
+    for r in &e.resources {
+        let (Some(account), Some(id)) = (
+            r.get("accountId").and_then(Value::as_str),
+            r.get("resourceId").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if account == ctx.account {
+            continue;
+        }
+        let scope = Scope {
+            account: account.to_string(),
+            catalog: ctx.catalog.clone(),
+        };
+        let Some(mut opp) = w.tx.get_opportunity(&scope, id)? else {
+            continue;
+        };
+        if opp.text("LifeCycle.ReviewStatus") != Some(SUBMITTED) {
+            continue;
+        }
+        let invited_by_caller = match opp
+            .submission
+            .as_ref()
+            .and_then(|s| s.invitation_id.as_ref())
+        {
+            Some(inv) => {
+                w.tx.get_invitation(&ctx.catalog, inv)?
+                    .is_some_and(|i| i.sender_aws_account_id == ctx.account)
+            }
+            None => false,
+        };
+        if !invited_by_caller {
+            continue;
+        }
+        if let Some(lc) = opp.doc.get_mut("LifeCycle").and_then(Value::as_object_mut) {
+            lc.insert("ReviewStatus".into(), json!(APPROVED));
+        }
+        opp.last_modified_date = time::format(time::next_modified(&opp.last_modified_date, w.now));
+        let other = Context {
+            account: account.to_string(),
+            catalog: ctx.catalog.clone(),
+            region: ctx.region.clone(),
+        };
+        w.tx.put_opportunity(&scope, &opp, &opportunity_view::listing(&other, &opp))?;
+        if w.tx.get_aws_summary(&scope, id)?.is_none() {
+            w.tx.put_aws_summary(&scope, &aws_side::new_summary(&opp))?;
+        }
+        w.changed(Change::ForAccount {
+            account: account.to_string(),
+            change: Box::new(Change::OpportunityUpdated { id: id.to_string() }),
+        });
+    }
     Ok(())
 }
 
@@ -614,6 +703,7 @@ fn opportunity_for(
             engagement_id: Some(inv.engagement_id.clone()),
             invitation_id: Some(inv.id.clone()),
         }),
+        engagement_id: None,
     })
 }
 
@@ -831,6 +921,12 @@ pub fn settle<S: Store>(svc: &Service<S>) -> Result<(), ServiceError> {
                 }
                 TaskKind::EngagementFromOpportunity => {
                     crate::ops::opportunities::api::complete_submission_task(w, &ctx, &mut current)
+                }
+                TaskKind::OpportunityFromEngagement => {
+                    crate::ops::engagements::leads::complete(w, &ctx, &mut current)
+                }
+                TaskKind::ProspectingFromEngagement => {
+                    crate::ops::engagements::prospecting::complete(w, &ctx, &mut current)
                 }
             }
         })?;

@@ -165,6 +165,7 @@ fn engagement(rec: &OpportunityRecord) -> Option<EngagementRef> {
         engagement_id: sub.engagement_id.clone()?,
         invitation_id: sub.invitation_id.clone()?,
         opportunity_id: rec.id.clone(),
+        engagement_created: rec.engagement_id.is_none(),
     })
 }
 
@@ -244,6 +245,7 @@ pub fn create<S: Store>(
                 doc,
                 related: BTreeMap::new(),
                 submission: None,
+                engagement_id: None,
             };
             w.tx.put_opportunity(&scope, &rec, &view::listing(ctx, &rec))?;
             w.changed(Change::OpportunityCreated { id: rec.id.clone() });
@@ -684,7 +686,10 @@ fn submission_rules<S: Store>(
 
 /// Puts the account's user first in `OpportunityTeam` as its `OpportunityOwner`, as AWS does
 /// with the user profile (a team member sent as owner is replaced).
-fn put_owner_first(doc: &mut Map<String, Value>, profile: &crate::rules::business::Profile) {
+pub(crate) fn put_owner_first(
+    doc: &mut Map<String, Value>,
+    profile: &crate::rules::business::Profile,
+) {
     let owner = json!({
         "BusinessTitle": "OpportunityOwner",
         "Email": profile.user.email,
@@ -806,7 +811,29 @@ pub(crate) fn complete_submission_task(
     };
     match submitted {
         Ok(mut rec) => {
-            let engagement_id = ids::engagement_id();
+            // A converted lead is submitted in its own engagement, which must describe the
+            // customer project by now (the leads guide).
+            if let Some(eng) = rec.engagement_id.clone() {
+                let has_project = w.tx.get_engagement(&ctx.catalog, &eng)?.is_some_and(|e| {
+                    e.contexts
+                        .iter()
+                        .any(|c| str_at(c, "Type") == Some("CustomerProject"))
+                });
+                if !has_project {
+                    task.doc.insert("TaskStatus".into(), json!("FAILED"));
+                    task.doc
+                        .insert("ReasonCode".into(), json!("OpportunityValidationFailed"));
+                    task.doc.insert(
+                        "Message".into(),
+                        json!(format!(
+                            "Engagement {eng} of opportunity {id} has no CustomerProject context; add one before submitting."
+                        )),
+                    );
+                    w.tx.put_task(&access::private(ctx), task)?;
+                    return Ok(());
+                }
+            }
+            let engagement_id = rec.engagement_id.clone().unwrap_or_else(ids::engagement_id);
             let invitation_id = ids::invitation_id();
             if let Some(sub) = rec.submission.as_mut() {
                 sub.engagement_id = Some(engagement_id.clone());

@@ -159,6 +159,8 @@ pub fn task(model: &Model, rec: &TaskRecord, at: &str) -> Result<(), String> {
         TaskKind::EngagementByAcceptingInvitation => {
             "ListEngagementByAcceptingInvitationTaskSummary"
         }
+        TaskKind::OpportunityFromEngagement => "ListOpportunityFromEngagementTaskSummary",
+        TaskKind::ProspectingFromEngagement => "GetProspectingFromEngagementTaskResponse",
     };
     against(model, shape, &Value::Object(rec.doc.clone()), at)?;
     if let Some(due) = &rec.complete_at {
