@@ -45,3 +45,27 @@ def test_readme_referral_example_runs(server, fresh_account):
     assert scope["opportunity"]["Customer"]["Account"]["Address"]["PostalCode"] == "10001"
     assert scope["opportunity"]["LifeCycle"]["ReviewStatus"] == "Approved"
     assert scope["aws_summary"]["Origin"] == "AWS Referral"
+
+
+def test_readme_co_selling_example_runs():
+    """The two-account example, on a server of its own (it uses fixed account ids)."""
+    from conftest import Server
+    text = README.read_text()
+    section = text.split("## A worked example: co-selling", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    worked = text.split("## A worked example: from create", 1)[1]
+    first = re.search(r"```python\n(.*?)```", worked, re.S).group(1)
+    s = Server("--in-memory").start()
+    try:
+        scope = {"ENDPOINT": s.url}
+        exec(compile(first.split("oid = pc.create_opportunity")[0], "README.md", "exec"), scope)
+        exec(compile(code, "README.md", "exec"), scope)
+        b = scope["b"]
+        assert b.get_opportunity(Catalog="Sandbox", Identifier=scope["theirs"])["LifeCycle"][
+            "ReviewStatus"] == "Approved"
+        assert [m["AccountId"] for m in scope["members"]["EngagementMemberList"]] == [
+            "111111111111", "222222222222", "aws"]
+        assert scope["converted"]["TaskStatus"] == "COMPLETE" and scope["converted"]["ContextId"] == "2"
+        assert scope["draft"]["Project"]["Title"] == "Converted from Lead"
+    finally:
+        s.stop()
