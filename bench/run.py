@@ -10,6 +10,7 @@ partnercentral-local returned for the same request.
     python3 bench/run.py --smoke    # seconds; what CI runs so the harness never rots
     python3 bench/run.py --only export,bad-request   # selected scenarios only
     python3 bench/run.py --only invitations          # the inbound path (engagement invitations)
+    python3 bench/run.py --only engagements          # reading, listing and searching engagements
     python3 bench/run.py --only seed                 # seeding memory, and a 1M document bad at its end
 """
 import argparse
@@ -39,7 +40,8 @@ CATALOG = "Sandbox"
 ACCESS_KEY, SECRET = "AKIDBENCH", "bench-secret"
 TARGET = "AWSPartnerCentralSelling."
 # What --only chooses from, in the order they run.
-SCENARIOS = ("summary", "sigv4", "create", "large", "export", "bad-request", "invitations", "seed")
+SCENARIOS = ("summary", "sigv4", "create", "large", "export", "bad-request", "invitations", "engagements",
+             "seed")
 # Seeding 1,000,000 opportunities before the import streamed (bench/RESULTS.md of 2026-11-27 01:22,
 # same machine, same generator): "no slower than today" is measured against it.
 SEED_1M_BEFORE_STREAMING_S = 64.8
@@ -552,6 +554,40 @@ def write_invitation_seed(path, total):
     return ids
 
 
+def write_engagement_seed(path, total, others):
+    """A state document with `total` lead engagements AWS shares with ACCOUNT (a Lead context each,
+    ACCOUNT a member) and `others` engagements of another partner ACCOUNT is not in. Returns the
+    ids of ACCOUNT's."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    engagements, ids = [], []
+    for i in range(total + others):
+        made = now - datetime.timedelta(seconds=total + others - i)
+        mine = i < total
+        member = ACCOUNT if mine else "999999999999"
+        eng = f"eng-{base36(i, 14)}"
+        engagements.append({
+            "id": eng, "title": f"Lead {i}", "createdAt": stamp(made), "createdBy": "aws",
+            "modifiedAt": stamp(made), "modifiedBy": "aws",
+            "members": [{"accountId": "aws", "companyName": "AWS", "websiteUrl": "www.aws.com",
+                         "joinedAt": stamp(made)},
+                        {"accountId": member, "companyName": f"Partner {member}", "joinedAt": stamp(made)}],
+            "contexts": [{"Id": "1", "Type": "Lead", "Payload": {"Lead": {
+                "Customer": {"CompanyName": f"Customer {i % 97}", "Industry": "Software and Internet",
+                             "Address": {"CountryCode": "US"}},
+                "QualificationStatus": ("Qualified", "Unqualified")[i % 2],
+                "Interactions": [{"SourceType": "Event", "SourceName": "Summit", "Contact": {
+                    "BusinessTitle": "CTO", "Email": f"cto{i}@example.com", "FirstName": "A",
+                    "LastName": "B"}}]}}}]})
+        if mine:
+            ids.append(eng)
+    path.write_text(json.dumps({"format": "partnercentral-local/state", "version": 2,
+                                "nextOpportunityNumber": FIRST, "scopes": [],
+                                "catalogs": [{"catalog": CATALOG, "engagements": engagements,
+                                              "invitations": []}]}))
+    return ids
+
+
 def summary_bodies(ids):
     return [json.dumps({"Catalog": CATALOG, "RelatedOpportunityIdentifier": i}, separators=(",", ":"))
             for i in ids]
@@ -691,7 +727,29 @@ def run(args):
                           "ListEngagementInvitations", [page], 8)
             bench.note_rss("after the invitation reads", srv)
             srv.stop()
-        # 7. State in bounded memory: seeding, and a huge document bad at its very end.
+        # 7. Engagements: one read, a page of the caller's, a filtered search (durable store).
+        if bench.want("engagements"):
+            seed = pathlib.Path(work) / "engagements.json"
+            eng_ids = write_engagement_seed(seed, args.engagements, args.engagements)
+            eng_dir = pathlib.Path(work) / "engagements"
+            srv = serve(eng_dir, "--seed", str(seed))
+            srv.stop()
+            srv = serve(eng_dir)
+            n = f"{args.engagements:,}"
+            bench.compare(f"GetEngagement, a member of {n} of {2 * args.engagements:,}", srv, "GetEngagement",
+                          [json.dumps({"Catalog": CATALOG, "Identifier": i}, separators=(",", ":"))
+                           for i in eng_ids], 32)
+            bench.compare(f"ListEngagements, page of 20 of the caller's {n}", srv, "ListEngagements",
+                          [json.dumps({"Catalog": CATALOG, "MaxResults": 20}, separators=(",", ":"))], 8)
+            search = json.dumps({"Catalog": CATALOG, "MaxResults": 20, "Filter": {"AndAllFilters": [
+                {"EqualsTo": {"Key": "LeadQualificationStatus", "Value": {"StringValue": "Qualified"}}},
+                {"ContainsAny": {"Key": "LeadCustomerCompanyName", "Value": {"StringListValue": ["customer 1"]}}}]}},
+                separators=(",", ":"))
+            bench.compare(f"SearchEngagements, a filter tree over the caller's {n}", srv, "SearchEngagements",
+                          [search], 8)
+            bench.note_rss("after the engagement reads", srv)
+            srv.stop()
+        # 8. State in bounded memory: seeding, and a huge document bad at its very end.
         if bench.want("seed"):
             seeding = bench.seeding(args.seed_records, args.large)
     finally:
@@ -843,6 +901,9 @@ def main():
                     help="invalid identifiers in the huge ListOpportunities request")
     ap.add_argument("--invitations", type=int, default=1000,
                     help="pending invitations of the account in the invitations scenario")
+    ap.add_argument("--engagements", type=int, default=1000,
+                    help="engagements the account is a member of (and as many it is not) in the "
+                         "engagements scenario")
     ap.add_argument("--seed-records", type=int, default=200_000,
                     help="opportunities of the smaller seeding run of the seed scenario")
     ap.add_argument("--only", type=scenario_list, default=list(SCENARIOS),
@@ -854,6 +915,7 @@ def main():
         args.seconds, args.rounds, args.small, args.large = 1, 1, 200, 2000
         args.export_records, args.export_seconds, args.bad_items = 2000, 2, 150_000
         args.invitations, args.seed_records = 100, 1000
+        args.engagements = 100
     text = run(args)
     if args.out:
         pathlib.Path(args.out).write_text(text)
