@@ -645,3 +645,53 @@ def test_engagements_survive_export_import_reset_and_restart(tmp_path):
         assert cb.list_prospecting_from_engagement_tasks(Catalog="Sandbox")["TaskSummaries"] == prospecting
     finally:
         s.stop()
+
+
+def test_acknowledged_engagement_writes_survive_sigkill(tmp_path):
+    """Writers create engagements and add contexts while the process is killed with SIGKILL; after a
+    restart every acknowledged engagement and context is there, and no context id repeats."""
+    import signal
+    import threading
+    import time
+    a = account()
+    acked = {}     # engagement id -> context ids acknowledged
+    lock = threading.Lock()
+    for round_ in range(3):
+        s = Server("--data-dir", str(tmp_path)).start()
+        c = s.client(account=a, check_shapes=False, connect_timeout=1, read_timeout=3)
+        for eid, ctx_ids in acked.items():
+            got = c.get_engagement(Catalog="Sandbox", Identifier=eid)
+            have = [x["Id"] for x in got["Contexts"]]
+            assert set(ctx_ids) <= set(have) and len(have) == len(set(have)), (eid, ctx_ids, have)
+        stop = threading.Event()
+
+        def write():
+            w = s.client(account=a, check_shapes=False, connect_timeout=1, read_timeout=3)
+            while not stop.is_set():
+                try:
+                    eid = create(w, [lead_context()])["Id"]
+                    with lock:
+                        acked[eid] = ["1"]
+                    cid = w.create_engagement_context(Catalog="Sandbox", ClientToken=token(),
+                                                      EngagementIdentifier=eid, **PROJECT_CONTEXT)["ContextId"]
+                    with lock:
+                        acked[eid].append(cid)
+                except Exception:
+                    return
+
+        threads = [threading.Thread(target=write) for _ in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3 + 0.2 * round_)
+        s.stop(signal.SIGKILL)
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+    assert len(acked) > 10
+    s = Server("--data-dir", str(tmp_path)).start()
+    try:
+        pages = s.client(account=a).get_paginator("list_engagements").paginate(Catalog="Sandbox")
+        listed = {e["Id"] for page in pages for e in page["EngagementSummaryList"]}
+        assert set(acked) <= listed
+    finally:
+        s.stop()
