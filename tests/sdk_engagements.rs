@@ -1083,15 +1083,10 @@ async fn a_shared_lead_is_qualified_converted_submitted_in_its_engagement_and_pr
         associations(&b, &eng).await,
         vec![(B.to_string(), ob.clone())]
     );
-    // DEVIATION (documented decision, README "ListEngagementResourceAssociations": every
-    // member's opportunity in the caller's engagements): A has no snapshot in this engagement,
-    // yet lists B's opportunity. The model's documentation (and research §3.2, §9) say the
-    // caller must be a member *and have at least one snapshot in the engagement*; AWS would
-    // presumably answer A an empty list here (research §10 question 9: not captured).
-    assert_eq!(
-        associations(&a, &eng).await,
-        vec![(B.to_string(), ob.clone())]
-    );
+    // A is a member without a resource (a snapshot) of its own in this engagement: the model
+    // lists associations only "in engagements where the caller is a member and has at least one
+    // snapshot", so A sees none.
+    assert_eq!(associations(&a, &eng).await, vec![]);
 
     // ListOpportunityFromEngagementTasks: B's two tasks, by filter; A started none.
     let tasks = b

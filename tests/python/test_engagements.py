@@ -168,14 +168,21 @@ def test_members_and_resource_associations(server):
     oid = convert(cb, eid)["OpportunityId"]
     want = [{"Catalog": "Sandbox", "EngagementId": eid, "ResourceType": "Opportunity", "ResourceId": oid,
              "CreatedBy": b}]
+    # A member sees the associations of an engagement once it has a resource of its own there (the
+    # model: "has at least one snapshot"): A, which converted nothing, sees none yet.
+    assert ca.list_engagement_resource_associations(
+        Catalog="Sandbox", EngagementIdentifier=eid)["EngagementResourceAssociationSummaries"] == []
+    assert convert(ca, eid)["TaskStatus"] == "COMPLETE"   # A converts the lead too: its own resource
+    oid_a = ca.list_opportunity_from_engagement_tasks(Catalog="Sandbox")["TaskSummaries"][0]["OpportunityId"]
+    want = [want[0], dict(want[0], ResourceId=oid_a, CreatedBy=a)]
     for c in (ca, cb):
         assert c.list_engagement_resource_associations(
             Catalog="Sandbox")["EngagementResourceAssociationSummaries"] == want
         assert c.list_engagement_resource_associations(
             Catalog="Sandbox", EngagementIdentifier=eid, ResourceType="Opportunity", ResourceIdentifier=oid,
-            CreatedBy=b)["EngagementResourceAssociationSummaries"] == want
+            CreatedBy=b)["EngagementResourceAssociationSummaries"] == want[:1]
         assert c.list_engagement_resource_associations(
-            Catalog="Sandbox", CreatedBy=a)["EngagementResourceAssociationSummaries"] == []
+            Catalog="Sandbox", CreatedBy=a)["EngagementResourceAssociationSummaries"] == want[1:]
     with pytest.raises(ca.exceptions.ResourceNotFoundException):
         ca.list_engagement_resource_associations(Catalog="Sandbox", EngagementIdentifier="eng-00000000000000")
 

@@ -31,7 +31,7 @@ pub(crate) fn engagement_id(
 /// Stamps an engagement as modified by the caller now (strictly after its last change, so the
 /// time tells versions apart) and records the change for its members.
 pub(crate) fn touch(w: &mut Write<'_>, ctx: &Context, rec: &mut EngagementRecord) {
-    rec.modified_at = time::format(time::next_modified(&rec.modified_at, w.now));
+    rec.modified_at = crate::ops::invitations::flows::engagement_modified(&rec.modified_at, w);
     rec.modified_by = ctx.account.clone();
     w.changed(Change::Engagement {
         created: false,
@@ -260,7 +260,14 @@ pub fn list_associations<S: Store>(
     let resource = str_at(input, "ResourceIdentifier");
     let owner = str_at(input, "CreatedBy");
     let mut items = Vec::new();
-    for e in &records {
+    // The model: associations "in engagements where the caller is a member and has at least
+    // one snapshot" — a member's first snapshot is what associates its resource.
+    let has_own = |e: &EngagementRecord| {
+        e.resources
+            .iter()
+            .any(|r| str_at(r, "accountId") == Some(ctx.account.as_str()))
+    };
+    for e in records.iter().filter(|e| has_own(e)) {
         for r in &e.resources {
             let keep = kind.is_none_or(|k| str_at(r, "resourceType") == Some(k))
                 && resource.is_none_or(|id| str_at(r, "resourceId") == Some(id))

@@ -163,6 +163,13 @@ fn member(account: &str, company: &str, joined: &str) -> EngagementMember {
     }
 }
 
+/// An engagement's next modification time: strictly after its last one, so that
+/// `EngagementLastModifiedAt` (UpdateEngagementContext's concurrency token) tells every version
+/// apart.
+pub(crate) fn engagement_modified(previous: &str, w: &Write<'_>) -> String {
+    time::format(time::next_modified(previous, w.now))
+}
+
 /// Who sends an invitation and how it reads.
 pub struct Sending {
     pub sender: String,
@@ -356,7 +363,7 @@ pub fn send_to_member(
     payload: Map<String, Value>,
 ) -> Result<InvitationRecord, ServiceError> {
     let inv = new_invitation(w, s, &engagement.id, payload);
-    engagement.modified_at = w.stamp();
+    engagement.modified_at = engagement_modified(&engagement.modified_at, w);
     engagement.modified_by = ctx.account.clone();
     record_sent(w, &ctx.catalog, engagement, &inv)?;
     Ok(inv)
@@ -387,7 +394,7 @@ pub fn record_submission(
     let mut engagement = match w.tx.get_engagement(&ctx.catalog, engagement_id)? {
         // A converted lead's engagement: the submission joins it.
         Some(mut e) => {
-            e.modified_at = w.stamp();
+            e.modified_at = engagement_modified(&e.modified_at, w);
             e.modified_by = ctx.account.clone();
             e
         }
@@ -457,7 +464,7 @@ pub fn record_review(
                 && !e.is_member(AWS_PARTY)
             {
                 e.members.push(member(AWS_PARTY, "AWS", &now));
-                e.modified_at = now.clone();
+                e.modified_at = engagement_modified(&e.modified_at, w);
                 e.modified_by = AWS_PARTY.to_string();
                 w.tx.put_engagement(&ctx.catalog, &e)?;
             }
@@ -573,7 +580,7 @@ fn join(
         e.resources.push(json!({"accountId": account,
             "resourceType": "Opportunity", "resourceId": id}));
     }
-    e.modified_at = now;
+    e.modified_at = engagement_modified(&e.modified_at, w);
     e.modified_by = account.clone();
     w.tx.put_engagement(catalog, &e)?;
     w.changed(Change::MemberAdded {
