@@ -6,7 +6,8 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngagementRef {
     pub engagement_id: String,
-    pub invitation_id: String,
+    /// The invitation to AWS, unless AWS already was a member (a lead AWS shared).
+    pub invitation_id: Option<String>,
     pub opportunity_id: String,
     /// Whether the submission created the engagement (a converted lead's reuses its own).
     pub engagement_created: bool,

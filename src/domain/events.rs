@@ -164,17 +164,17 @@ fn engagement_events(o: &Origin<'_>, created: bool, f: &EngagementFacts) -> Vec<
         .collect()
 }
 
-fn submission_facts(o: &Origin<'_>, e: &EngagementRef) -> InvitationFacts {
-    InvitationFacts {
+fn submission_facts(o: &Origin<'_>, e: &EngagementRef) -> Option<InvitationFacts> {
+    Some(InvitationFacts {
         catalog: o.catalog.to_string(),
-        id: e.invitation_id.clone(),
+        id: e.invitation_id.clone()?,
         engagement_id: e.engagement_id.clone(),
         sender: o.account.to_string(),
         sender_company: company_name(o.account),
         receiver: AWS_PARTY.to_string(),
         expiration_date: None,
         payload_type: "OpportunityInvitation".to_string(),
-    }
+    })
 }
 
 /// What StartEngagementFromOpportunityTask emits (facts §6; AWS's reference lists no
@@ -198,11 +198,9 @@ pub fn submitted(o: &Origin<'_>, e: &EngagementRef) -> Vec<Value> {
         snapshot(o, &e.engagement_id, &e.opportunity_id, 1),
         member_added(o, &e.engagement_id, o.account, &company_name(o.account)),
     ]);
-    out.extend(invitation_events(
-        o,
-        &submission_facts(o, e),
-        InvitationEvent::Created,
-    ));
+    if let Some(facts) = submission_facts(o, e) {
+        out.extend(invitation_events(o, &facts, InvitationEvent::Created));
+    }
     out
 }
 
@@ -212,17 +210,26 @@ pub fn reviewed(o: &Origin<'_>, id: &str, decision: &str, e: Option<&EngagementR
     let Some(e) = e else {
         return vec![updated];
     };
+    // AWS decides its invitation; when AWS already was a member (a lead it shared) there is none.
     let facts = submission_facts(o, e);
+    let decided = |event| {
+        facts
+            .as_ref()
+            .map(|f| invitation_events(o, f, event))
+            .unwrap_or_default()
+    };
     match decision {
         "Approved" => {
-            let mut out = invitation_events(o, &facts, InvitationEvent::Accepted);
-            out.push(member_added(o, &e.engagement_id, AWS_PARTY, "AWS"));
+            let mut out = decided(InvitationEvent::Accepted);
+            if facts.is_some() {
+                out.push(member_added(o, &e.engagement_id, AWS_PARTY, "AWS"));
+            }
             out.push(updated);
             out.push(snapshot(o, &e.engagement_id, id, 2));
             out
         }
         "Rejected" => {
-            let mut out = invitation_events(o, &facts, InvitationEvent::Rejected);
+            let mut out = decided(InvitationEvent::Rejected);
             out.push(updated);
             out.push(snapshot(o, &e.engagement_id, id, 2));
             out

@@ -76,6 +76,17 @@ pub(crate) fn offset_page(
     default_size: usize,
     items_key: &str,
 ) -> Result<Value, ServiceError> {
+    rendered_page(input, items, default_size, items_key, |v| v.clone())
+}
+
+/// [`offset_page`] over records, rendering only the page's.
+pub(crate) fn rendered_page<T>(
+    input: &Value,
+    items: Vec<T>,
+    default_size: usize,
+    items_key: &str,
+    render: impl Fn(&T) -> Value,
+) -> Result<Value, ServiceError> {
     let fp = fingerprint(input);
     let start = match input.get("NextToken").and_then(Value::as_str) {
         Some(t) => decode(&fp, t).ok_or_else(bad_token)?.number.max(0) as usize,
@@ -84,7 +95,7 @@ pub(crate) fn offset_page(
     let size = page_size(input, default_size);
     let total = items.len();
     let end = start.saturating_add(size).min(total);
-    let page: Vec<Value> = items.into_iter().skip(start).take(size).collect();
+    let page: Vec<Value> = items.iter().skip(start).take(size).map(render).collect();
     let mut out = Map::new();
     out.insert(items_key.to_string(), Value::Array(page));
     if end < total {

@@ -444,12 +444,23 @@ pub trait Tx {
         id: &str,
     ) -> Result<Option<EngagementRecord>, StoreError>;
     fn put_engagement(&mut self, catalog: &str, rec: &EngagementRecord) -> Result<(), StoreError>;
-    /// The engagements of `catalog` that `account` is a member of, by id.
+    /// The engagements of `catalog` that `account` is a member of, oldest first.
     fn member_engagements(
         &self,
         catalog: &str,
         account: &str,
     ) -> Result<Vec<EngagementRecord>, StoreError>;
+    /// Hands the engagements `account` is a member of to `visit`, by creation time and id
+    /// (newest first when `descending`), starting after `(created_at, id)`, until it answers
+    /// `false`: a page costs what it shows, not what the account has.
+    fn visit_member_engagements(
+        &self,
+        catalog: &str,
+        account: &str,
+        descending: bool,
+        after: Option<(&str, &str)>,
+        visit: &mut dyn FnMut(EngagementRecord) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError>;
 
     /// Every stored solution of the scope, by id.
     fn list_solutions(&self, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError>;

@@ -87,10 +87,13 @@ CREATE TABLE IF NOT EXISTS engagements (
 );
 CREATE TABLE IF NOT EXISTS engagement_members (
     catalog TEXT NOT NULL, account TEXT NOT NULL, engagement_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
     PRIMARY KEY (catalog, account, engagement_id)
 );
 CREATE INDEX IF NOT EXISTS engagement_members_by_engagement
     ON engagement_members (catalog, engagement_id);
+CREATE INDEX IF NOT EXISTS engagement_members_by_created
+    ON engagement_members (catalog, account, created_at, engagement_id);
 CREATE TABLE IF NOT EXISTS solutions (
     account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, catalog, id)
@@ -326,10 +329,11 @@ fn index_members(
     )?
     .execute(params![catalog, rec.id])?;
     let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO engagement_members (catalog, account, engagement_id) VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO engagement_members (catalog, account, engagement_id, created_at)
+         VALUES (?1, ?2, ?3, ?4)",
     )?;
     for m in &rec.members {
-        insert.execute(params![catalog, m.account_id, rec.id])?;
+        insert.execute(params![catalog, m.account_id, rec.id, rec.created_at])?;
     }
     Ok(())
 }
@@ -1107,12 +1111,46 @@ impl Tx for SqliteTx<'_> {
         catalog: &str,
         account: &str,
     ) -> Result<Vec<EngagementRecord>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(
+        let mut out = Vec::new();
+        self.visit_member_engagements(catalog, account, false, None, &mut |rec| {
+            out.push(rec);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    fn visit_member_engagements(
+        &self,
+        catalog: &str,
+        account: &str,
+        descending: bool,
+        after: Option<(&str, &str)>,
+        visit: &mut dyn FnMut(EngagementRecord) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let sql = if descending {
             "SELECT e.doc FROM engagement_members m JOIN engagements e
                ON e.catalog = m.catalog AND e.id = m.engagement_id
-             WHERE m.catalog = ?1 AND m.account = ?2 ORDER BY e.id",
-        )?;
-        collect_docs(stmt.query_map(params![catalog, account], doc_column)?)
+             WHERE m.catalog = ?1 AND m.account = ?2
+               AND (?3 IS NULL OR (m.created_at, m.engagement_id) < (?3, ?4))
+             ORDER BY m.created_at DESC, m.engagement_id DESC"
+        } else {
+            "SELECT e.doc FROM engagement_members m JOIN engagements e
+               ON e.catalog = m.catalog AND e.id = m.engagement_id
+             WHERE m.catalog = ?1 AND m.account = ?2
+               AND (?3 IS NULL OR (m.created_at, m.engagement_id) > (?3, ?4))
+             ORDER BY m.created_at, m.engagement_id"
+        };
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let (at, id) = after.unzip();
+        let mut rows = stmt.query(params![catalog, account, at, id])?;
+        while let Some(row) = rows.next()? {
+            let doc = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let rec: EngagementRecord = from_json(doc)?;
+            if !visit(rec)? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn list_tasks(&self, scope: &Scope) -> Result<Vec<TaskRecord>, StoreError> {

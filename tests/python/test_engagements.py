@@ -126,9 +126,13 @@ def test_a_context_must_hold_the_payload_its_type_names(server, contexts, field)
 def test_list_engagements_filters_and_sorts(server):
     a, b = account(), account()
     ca = server.client(account=a)
+    import time
     lead = create(ca, [lead_context()], Title="lead")["Id"]
+    time.sleep(0.002)   # creation times order the list; ties would fall back to the id
     project = create(ca, [PROJECT_CONTEXT], Title="project")["Id"]
+    time.sleep(0.002)
     bare = create(ca, [], Title="bare")["Id"]
+    time.sleep(0.002)
     # B's lead engagement with A as a member: created by B.
     theirs, _, _ = shared_lead(server, b, a)
 
@@ -260,6 +264,7 @@ def test_update_a_lead_context_with_the_concurrency_token(server):
     assert lead["QualificationStatus"] == "Qualified" and lead["Customer"] == customer
     assert lead["Insights"] == insights
     assert [i["SourceId"] for i in lead["Interactions"]] == ["src-1", "src-2"]
+    assert lead["Interactions"][1]["InteractionDate"] == done["EngagementLastModifiedAt"]
     got = ca.get_engagement(Catalog="Sandbox", Identifier=eid)
     assert got["ModifiedBy"] == b and got["ModifiedAt"] == done["EngagementLastModifiedAt"]
     # The old token is stale now: a conflict, and nothing changes.
@@ -381,10 +386,33 @@ def test_an_aws_lead_from_the_control_plane_converts(server):
     assert got["CreatedBy"] == "aws" and got["MemberCount"] == 2
     lead = got["Contexts"][0]["Payload"]["Lead"]
     assert lead["Interactions"][0]["Contact"]["Email"] == CONTACT["Email"]
+    # As captured: the invitation's flat CountryCode is the lead's Address.CountryCode, and an
+    # interaction sent without a date is dated when it arrived.
+    assert lead["Customer"]["Address"] == {"CountryCode": "US"} and "CountryCode" not in lead["Customer"]
+    assert lead["Interactions"][0]["InteractionDate"] == got["CreatedAt"]
     task = convert(cb, eid)
     assert task["TaskStatus"] == "COMPLETE" and task["ContextId"] == "2"
     assert [e["Id"] for e in cb.list_engagements(Catalog="Sandbox", CreatedBy=["aws"])[
         "EngagementSummaryList"]] == [eid]
+    # Submitting in an engagement AWS is already in invites nobody (captured: no
+    # EngagementInvitationId); AWS's approval still approves it.
+    oid = task["OpportunityId"]
+    opp = cb.get_opportunity(Catalog="Sandbox", Identifier=oid)
+    cb.update_opportunity(**dict(opportunity_input(), Catalog="Sandbox", Identifier=oid,
+                                 LastModifiedDate=opp["LastModifiedDate"]))
+    cb.associate_opportunity(Catalog="Sandbox", OpportunityIdentifier=oid, RelatedEntityType="Solutions",
+                             RelatedEntityIdentifier="S-1234567")
+    submitted = cb.start_engagement_from_opportunity_task(
+        Catalog="Sandbox", ClientToken=token(), Identifier=oid, AwsSubmission={"InvolvementType": "Co-Sell"})
+    assert submitted["TaskStatus"] == "COMPLETE" and submitted["EngagementId"] == eid
+    assert "EngagementInvitationId" not in submitted
+    assert cb.list_engagement_invitations(Catalog="Sandbox", ParticipantType="SENDER")[
+        "EngagementInvitationSummaries"] == []
+    approve(cb, oid)
+    assert cb.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)[
+        "RelatedOpportunityId"] == oid
+    kinds = [e["detail-type"] for e in events_for(server, b) if e["detail-type"].startswith("Engagement Invitation")]
+    assert kinds == ["Engagement Invitation Created", "Engagement Invitation Accepted"]  # the lead's only
 
 
 @pytest.mark.parametrize("contexts,context_id,reason", [

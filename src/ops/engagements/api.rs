@@ -2,13 +2,16 @@
 //! members and resource associations, the AWS-curated groups, and their contexts. Every
 //! lookup of one engagement goes through [`access::engagement`] (members only).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{admin, contexts, search, view};
 use crate::domain::changes::{Change, EngagementFacts};
+use crate::domain::pagination::{self, Position};
 use crate::domain::{company_name, ids, time};
 use crate::model::validate::Code;
-use crate::ops::common::{idempotent, offset_page, resolve_id, str_at, strings};
+use crate::ops::common::{
+    bad_token, idempotent, offset_page, page_size, rendered_page, resolve_id, str_at, strings,
+};
 use crate::ops::{Context, Service, ServiceError, Write, access};
 use crate::protocol::Reply;
 use crate::store::{EngagementMember, EngagementRecord, Store};
@@ -62,6 +65,7 @@ pub fn create<S: Store>(
                     &contexts::next_id(&stored),
                     type_name,
                     &payload,
+                    &w.stamp(),
                 ));
             }
             let now = w.stamp();
@@ -132,28 +136,56 @@ pub fn list<S: Store>(
     let exclude_created_by = strings(input, "ExcludeCreatedBy");
     let context_types = strings(input, "ContextTypes");
     let exclude_context_types = strings(input, "ExcludeContextTypes");
-    let mut records: Vec<EngagementRecord> = visible(svc, ctx)?
-        .into_iter()
-        .filter(|e| !any_given || wanted_ids.contains(&e.id))
-        .filter(|e| created_by.is_empty() || created_by.contains(&e.created_by))
-        .filter(|e| !exclude_created_by.contains(&e.created_by))
-        .filter(|e| {
-            let types = view::context_types(e);
-            (context_types.is_empty() || types.iter().any(|t| context_types.contains(t)))
-                && !types.iter().any(|t| exclude_context_types.contains(t))
-        })
-        .collect();
-    records.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
-    if str_at(input, "Sort.SortOrder") != Some("ASCENDING") {
-        records.reverse();
+    let wanted = |e: &EngagementRecord| {
+        let types = view::context_types(e);
+        (!any_given || wanted_ids.contains(&e.id))
+            && (created_by.is_empty() || created_by.contains(&e.created_by))
+            && !exclude_created_by.contains(&e.created_by)
+            && (context_types.is_empty() || types.iter().any(|t| context_types.contains(t)))
+            && !types.iter().any(|t| exclude_context_types.contains(t))
+    };
+    // Keyset pages over (CreatedAt, Id): a page reads what it shows, however many the caller has.
+    let fp = pagination::fingerprint(input);
+    let after = match str_at(input, "NextToken") {
+        Some(t) => {
+            let p = pagination::decode(&fp, t).ok_or_else(bad_token)?;
+            let (at, id) = p.value.split_once('|').ok_or_else(bad_token)?;
+            Some((at.to_string(), id.to_string()))
+        }
+        None => None,
+    };
+    let descending = str_at(input, "Sort.SortOrder") != Some("ASCENDING");
+    let limit = page_size(input, 20);
+    let mut page: Vec<EngagementRecord> = Vec::new();
+    svc.store.read(|tx| {
+        tx.visit_member_engagements(
+            &ctx.catalog,
+            &ctx.account,
+            descending,
+            after.as_ref().map(|(a, i)| (a.as_str(), i.as_str())),
+            &mut |e| {
+                if wanted(&e) {
+                    page.push(e);
+                }
+                Ok(page.len() <= limit)
+            },
+        )
+    })?;
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let mut out = Map::new();
+    out.insert(
+        "EngagementSummaryList".into(),
+        Value::Array(page.iter().map(|e| view::summary(ctx, e)).collect()),
+    );
+    if more && let Some(last) = page.last() {
+        let position = Position {
+            value: format!("{}|{}", last.created_at, last.id),
+            number: 0,
+        };
+        out.insert("NextToken".into(), json!(pagination::encode(&fp, position)));
     }
-    let items = records.iter().map(|e| view::summary(ctx, e)).collect();
-    Ok(Reply::Doc(offset_page(
-        input,
-        items,
-        20,
-        "EngagementSummaryList",
-    )?))
+    Ok(Reply::Doc(Value::Object(out)))
 }
 
 pub fn search<S: Store>(
@@ -177,12 +209,13 @@ pub fn search<S: Store>(
         records = admin::members_of(g, records)?;
     }
     let found = search::search(records, input)?;
-    let items = found.iter().map(|e| view::search_summary(ctx, e)).collect();
-    Ok(Reply::Doc(offset_page(
+
+    Ok(Reply::Doc(rendered_page(
         input,
-        items,
+        found,
         20,
         "EngagementSearchSummaries",
+        |e| view::search_summary(ctx, e),
     )?))
 }
 
@@ -316,8 +349,12 @@ pub fn create_context<S: Store>(
                 contexts::check_payload("", type_name, &payload)?;
                 contexts::check_room(&rec.id, &rec.contexts)?;
                 let context_id = contexts::next_id(&rec.contexts);
-                rec.contexts
-                    .push(contexts::new_context(&context_id, type_name, &payload));
+                rec.contexts.push(contexts::new_context(
+                    &context_id,
+                    type_name,
+                    &payload,
+                    &w.stamp(),
+                ));
                 touch(w, ctx, &mut rec);
                 w.tx.put_engagement(&ctx.catalog, &rec)?;
                 Ok(context_reply(ctx, &rec, &context_id))
@@ -378,7 +415,7 @@ pub fn update_context<S: Store>(
             ));
         }
         contexts::check_payload("", &type_name, &payload)?;
-        contexts::apply_update(&mut rec.contexts[pos], &type_name, &payload);
+        contexts::apply_update(&mut rec.contexts[pos], &type_name, &payload, &w.stamp());
         touch(w, ctx, &mut rec);
         w.tx.put_engagement(&ctx.catalog, &rec)?;
         Ok(context_reply(ctx, &rec, &context_id))

@@ -112,8 +112,18 @@ pub fn check_payload(at: &str, type_name: &str, payload: &Value) -> Result<(), S
     Ok(())
 }
 
-/// A new context `{Id, Type, Payload}` from a request's `Type` and `Payload`.
-pub fn new_context(id: &str, type_name: &str, payload: &Value) -> Value {
+/// A new context `{Id, Type, Payload}` from a request's `Type` and `Payload`; a lead's
+/// interactions sent without a date are dated `now` (as AWS answered in its captures).
+pub fn new_context(id: &str, type_name: &str, payload: &Value, now: &str) -> Value {
+    let mut payload = payload.clone();
+    if let Some(items) = payload
+        .pointer_mut("/Lead/Interactions")
+        .and_then(Value::as_array_mut)
+    {
+        for i in items.iter_mut().filter_map(Value::as_object_mut) {
+            i.entry("InteractionDate").or_insert_with(|| json!(now));
+        }
+    }
     json!({"Id": id, "Type": type_name, "Payload": payload})
 }
 
@@ -138,9 +148,12 @@ pub fn check_room(engagement: &str, contexts: &[Value]) -> Result<(), ServiceErr
 }
 
 /// Applies an UpdateEngagementContext payload to the stored `context` (same type, checked by
-/// the caller).
-pub fn apply_update(context: &mut Value, type_name: &str, payload: &Value) {
-    let new = payload.get(type_name).cloned().unwrap_or(json!({}));
+/// the caller); an interaction sent without a date is dated `now`.
+pub fn apply_update(context: &mut Value, type_name: &str, payload: &Value, now: &str) {
+    let mut new = payload.get(type_name).cloned().unwrap_or(json!({}));
+    if let Some(i) = new.get_mut("Interaction").and_then(Value::as_object_mut) {
+        i.entry("InteractionDate").or_insert_with(|| json!(now));
+    }
     if type_name != "Lead" {
         context["Payload"] = json!({ type_name: new });
         return;
@@ -243,6 +256,7 @@ mod tests {
                 "Lead",
                 &json!({"Lead": {"Customer": {"CompanyName": "B"},
                     "QualificationStatus": "Qualified", "Interaction": {"SourceId": i.to_string()}}}),
+                "2026-01-01T00:00:00.000Z",
             );
         }
         let lead = &c["Payload"]["Lead"];

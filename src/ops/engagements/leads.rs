@@ -213,6 +213,7 @@ pub(crate) fn complete(
         &project_id,
         "CustomerProject",
         &json!({"CustomerProject": crate::ops::invitations::flows::customer_project_of(&opp.doc)}),
+        &now,
     ));
     engagement.resources.push(json!({"accountId": ctx.account,
         "resourceType": "Opportunity", "resourceId": opp.id}));

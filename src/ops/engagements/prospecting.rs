@@ -207,9 +207,12 @@ fn prospect(
                 ));
             }
             let next = contexts::next_id(&engagement.contexts);
-            engagement
-                .contexts
-                .push(contexts::new_context(&next, "ProspectingResult", &payload));
+            engagement.contexts.push(contexts::new_context(
+                &next,
+                "ProspectingResult",
+                &payload,
+                &w.stamp(),
+            ));
             next
         }
     };

@@ -337,9 +337,21 @@ pub fn send_lead(
     if let Some(i) = interaction.as_object_mut() {
         i.remove("ContactBusinessTitle");
         i.insert("Contact".into(), contact);
+        // AWS dates an interaction sent without a date (captured: the request's time).
+        i.entry("InteractionDate")
+            .or_insert_with(|| json!(w.stamp()));
+    }
+    // The invitation's customer has a flat CountryCode; the lead context's is under Address.
+    let mut customer = lead
+        .get("Customer")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(code) = customer.remove("CountryCode") {
+        customer.insert("Address".into(), json!({"CountryCode": code}));
     }
     let context = json!({"Id": "1", "Type": "Lead", "Payload": {"Lead": {
-        "Customer": lead.get("Customer").cloned().unwrap_or(json!({})),
+        "Customer": customer,
         "Interactions": [interaction]}}});
     let engagement = new_engagement(w, s, title, None, context);
     let mut payload = Map::new();
@@ -376,7 +388,7 @@ pub fn record_submission(
     ctx: &Context,
     opp: &OpportunityRecord,
     engagement_id: &str,
-    invitation_id: &str,
+    invitation_id: Option<&str>,
 ) -> Result<(), ServiceError> {
     let s = Sending {
         sender: ctx.account.clone(),
@@ -387,7 +399,7 @@ pub fn record_submission(
             "Opportunity {} submitted to AWS for co-sell review.",
             opp.id
         )),
-        invitation_id: Some(invitation_id.to_string()),
+        invitation_id: invitation_id.map(str::to_string),
         engagement_title: None,
         engagement_description: None,
     };
@@ -428,10 +440,12 @@ pub fn record_submission(
                 .collect()
         })
         .unwrap_or_default();
-    let payload = opportunity_payload(&opp.doc, &["Co-Sell Facilitator"], json!(contacts));
-    let inv = new_invitation(w, &s, engagement_id, payload);
     w.tx.put_engagement(&ctx.catalog, &engagement)?;
-    w.tx.put_invitation(&ctx.catalog, &inv)?;
+    if invitation_id.is_some() {
+        let payload = opportunity_payload(&opp.doc, &["Co-Sell Facilitator"], json!(contacts));
+        let inv = new_invitation(w, &s, engagement_id, payload);
+        w.tx.put_invitation(&ctx.catalog, &inv)?;
+    }
     Ok(())
 }
 

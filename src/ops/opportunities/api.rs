@@ -163,7 +163,7 @@ fn engagement(rec: &OpportunityRecord) -> Option<EngagementRef> {
     let sub = rec.submission.as_ref()?;
     Some(EngagementRef {
         engagement_id: sub.engagement_id.clone()?,
-        invitation_id: sub.invitation_id.clone()?,
+        invitation_id: sub.invitation_id.clone(),
         opportunity_id: rec.id.clone(),
         engagement_created: rec.engagement_id.is_none(),
     })
@@ -834,20 +834,26 @@ pub(crate) fn complete_submission_task(
                 }
             }
             let engagement_id = rec.engagement_id.clone().unwrap_or_else(ids::engagement_id);
-            let invitation_id = ids::invitation_id();
+            // AWS is invited unless it already is a member (a lead AWS shared): then, as
+            // captured, the task answers no invitation.
+            let aws_member =
+                w.tx.get_engagement(&ctx.catalog, &engagement_id)?
+                    .is_some_and(|e| e.is_member(AWS_PARTY));
+            let invitation_id = (!aws_member).then(ids::invitation_id);
             if let Some(sub) = rec.submission.as_mut() {
                 sub.engagement_id = Some(engagement_id.clone());
-                sub.invitation_id = Some(invitation_id.clone());
+                sub.invitation_id = invitation_id.clone();
             }
             store_changed(w, ctx, &mut rec)?;
-            flows::record_submission(w, ctx, &rec, &engagement_id, &invitation_id)?;
+            flows::record_submission(w, ctx, &rec, &engagement_id, invitation_id.as_deref())?;
             if let Some(e) = engagement(&rec) {
                 w.changed(Change::Submitted(e));
             }
             task.doc.insert("TaskStatus".into(), json!("COMPLETE"));
             task.doc.insert("EngagementId".into(), json!(engagement_id));
-            task.doc
-                .insert("EngagementInvitationId".into(), json!(invitation_id));
+            if let Some(inv) = &invitation_id {
+                task.doc.insert("EngagementInvitationId".into(), json!(inv));
+            }
             task.doc.insert(
                 "ResourceSnapshotJobId".into(),
                 json!(ids::snapshot_job_id()),
