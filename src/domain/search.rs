@@ -53,7 +53,7 @@ use crate::ops::ServiceError;
 
 /// How deep filter nodes may nest (the root node is level 1); deeper trees are refused so
 /// that parsing and evaluation stay shallow on the stack.
-pub const MAX_DEPTH: usize = 10;
+pub const MAX_DEPTH: usize = 32;
 /// How many nodes `AndAllFilters` and `OrAllFilters` take.
 const BRANCHES: (i64, i64) = (1, 10);
 /// How many strings a `StringListValue` takes.
@@ -1240,7 +1240,7 @@ mod tests {
                 ".NotFilter".repeat(MAX_DEPTH - 1)
             )
         );
-        assert!(msg.contains("more than 10 levels"), "{msg}");
+        assert!(msg.contains("more than 32 levels"), "{msg}");
         // Far deeper than that is refused without trouble.
         let mut deep = leaf("EqualsTo", "Name", s("a"));
         for _ in 0..100 {

@@ -586,7 +586,11 @@ def test_an_oversized_list_deep_in_a_recursive_shape_is_reported_once_at_its_pat
     assert (status, code, reason) == (400, "ValidationException", "REQUEST_VALIDATION_FAILED")
     assert entries == [(field_name(path), "TOO_MANY_VALUES")]
     node[name] = node[name][:1]
-    assert not _request_invalid(send(vserver, sdk, op, body))
+    # One item fewer is within the model's bound. The operation's own rules may still refuse the
+    # skeleton (an empty filter node names no predicate), but never for the list's size.
+    result = send(vserver, sdk, op, body)
+    assert (field_name(path), "TOO_MANY_VALUES") not in result[3]
+    assert not _request_invalid(result) or all(code == "INVALID_VALUE" for _, code in result[3]), result
 
 
 def test_recursive_shapes_are_found():
