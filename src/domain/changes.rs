@@ -136,11 +136,16 @@ pub enum Change {
         company: String,
         recipients: Vec<String>,
     },
-    /// A snapshot of an opportunity was taken for an engagement, by the caller.
+    /// A snapshot of the caller's opportunity was taken in an engagement: told to the partner
+    /// accounts it targets.
     Snapshot {
         engagement_id: String,
         opportunity_id: String,
+        template: String,
         revision: u32,
+        /// The account that took it (the owner, or `aws` for AWS's own view).
+        created_by: String,
+        recipients: Vec<String>,
     },
     /// An engagement was created, or its contexts changed: told to its partner members.
     Engagement {

@@ -119,23 +119,38 @@ fn member_added(o: &Origin<'_>, engagement: &str, account: &str, company: &str) 
     )
 }
 
-fn snapshot(o: &Origin<'_>, engagement: &str, opportunity: &str, revision: u32) -> Value {
+/// `Engagement Resource Snapshot Created`, one per partner account the snapshot targets.
+fn snapshot(
+    o: &Origin<'_>,
+    engagement: &str,
+    opportunity: &str,
+    template: &str,
+    revision: u32,
+    created_by: &str,
+    recipients: &[String],
+) -> Vec<Value> {
     let engagement_arn = ids::engagement_arn(o.region, o.catalog, engagement);
     let arn = format!(
-        "{engagement_arn}/resource/Opportunity/{opportunity}/template/OpportunitySummaryView/snapshot/{revision}"
+        "{engagement_arn}/resource/Opportunity/{opportunity}/template/{template}/snapshot/{revision}"
     );
-    envelope(
-        o,
-        "Engagement Resource Snapshot Created",
-        vec![engagement_arn],
-        json!({"schemaVersion": "1", "catalog": o.catalog, "resourceSnapshot": {
-            "arn": arn, "engagementId": engagement, "resourceId": opportunity,
-            "resourceType": "Opportunity", "createdBy": o.account,
-            "resourceSnapshotTemplateName": "OpportunitySummaryView"}}),
-    )
+    recipients
+        .iter()
+        .filter(|r| r.as_str() != AWS_PARTY)
+        .map(|r| {
+            envelope(
+                &to(o, r, o.catalog),
+                "Engagement Resource Snapshot Created",
+                vec![engagement_arn.clone()],
+                json!({"schemaVersion": "1", "catalog": o.catalog, "resourceSnapshot": {
+                    "arn": arn, "engagementId": engagement, "resourceId": opportunity,
+                    "resourceType": "Opportunity", "createdBy": created_by,
+                    "targetMemberAccounts": recipients,
+                    "resourceSnapshotTemplateName": template}}),
+            )
+        })
+        .collect()
 }
 
-/// The invitation to AWS a submission sends, as its events describe it.
 /// `Engagement Created` / `Engagement Updated`, one per partner member.
 fn engagement_events(o: &Origin<'_>, created: bool, f: &EngagementFacts) -> Vec<Value> {
     let arn = ids::engagement_arn(o.region, o.catalog, &f.id);
@@ -194,10 +209,12 @@ pub fn submitted(o: &Origin<'_>, e: &EngagementRef) -> Vec<Value> {
             },
         ));
     }
-    out.extend([
-        snapshot(o, &e.engagement_id, &e.opportunity_id, 1),
-        member_added(o, &e.engagement_id, o.account, &company_name(o.account)),
-    ]);
+    out.push(member_added(
+        o,
+        &e.engagement_id,
+        o.account,
+        &company_name(o.account),
+    ));
     if let Some(facts) = submission_facts(o, e) {
         out.extend(invitation_events(o, &facts, InvitationEvent::Created));
     }
@@ -225,13 +242,11 @@ pub fn reviewed(o: &Origin<'_>, id: &str, decision: &str, e: Option<&EngagementR
                 out.push(member_added(o, &e.engagement_id, AWS_PARTY, "AWS"));
             }
             out.push(updated);
-            out.push(snapshot(o, &e.engagement_id, id, 2));
             out
         }
         "Rejected" => {
             let mut out = decided(InvitationEvent::Rejected);
             out.push(updated);
-            out.push(snapshot(o, &e.engagement_id, id, 2));
             out
         }
         _ => vec![updated],
@@ -266,8 +281,19 @@ pub fn for_change(o: &Origin<'_>, change: &Change) -> Vec<Value> {
         Change::Snapshot {
             engagement_id,
             opportunity_id,
+            template,
             revision,
-        } => vec![snapshot(o, engagement_id, opportunity_id, *revision)],
+            created_by,
+            recipients,
+        } => snapshot(
+            o,
+            engagement_id,
+            opportunity_id,
+            template,
+            *revision,
+            created_by,
+            recipients,
+        ),
         Change::Engagement { created, facts } => engagement_events(o, *created, facts),
         Change::ForAccount { account, change } => for_change(&to(o, account, o.catalog), change),
     }

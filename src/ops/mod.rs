@@ -17,8 +17,11 @@ pub mod engagements;
 pub mod invitations;
 pub mod opportunities;
 pub mod registry;
+pub mod settings;
+pub mod snapshots;
 pub mod solutions;
 pub mod state;
+pub mod tagging;
 
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
@@ -206,6 +209,9 @@ impl<S: Store> Service<S> {
                 changes: Vec::new(),
             };
             let out = f(&mut w)?;
+            // Running snapshot jobs follow the opportunities this write changed, in the same
+            // transaction (and AWS's own view follows AWS's decisions).
+            snapshots::flows::follow(&mut w, ctx)?;
             Ok::<_, ServiceError>((out, w.now, w.changes))
         })?;
         self.committed(ctx, now, &changes);

@@ -56,6 +56,9 @@ impl<S: Store> Registry<S> {
             .chain(super::solutions::operations::<S>())
             .chain(super::invitations::operations::<S>())
             .chain(super::engagements::operations::<S>())
+            .chain(super::snapshots::operations::<S>())
+            .chain(super::settings::operations::<S>())
+            .chain(super::tagging::operations::<S>())
         {
             debug_assert!(
                 model.operation(h.name).is_some(),
@@ -114,6 +117,9 @@ mod tests {
             .chain(super::super::solutions::operations::<SqliteStore>().iter())
             .chain(super::super::invitations::operations::<SqliteStore>().iter())
             .chain(super::super::engagements::operations::<SqliteStore>().iter())
+            .chain(super::super::snapshots::operations::<SqliteStore>().iter())
+            .chain(super::super::settings::operations::<SqliteStore>().iter())
+            .chain(super::super::tagging::operations::<SqliteStore>().iter())
             .map(|h| h.name)
             .collect();
         for name in &all {

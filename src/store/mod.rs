@@ -256,6 +256,61 @@ impl EngagementRecord {
     }
 }
 
+/// One immutable revision of a resource's template view in an engagement, shared with its
+/// `target_member_accounts`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SnapshotRecord {
+    pub engagement_id: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub template: String,
+    pub revision: u32,
+    /// The account that took it (the resource's owner, or `aws` for AWS's own view).
+    pub created_by: String,
+    pub created_at: String,
+    pub target_member_accounts: Vec<String>,
+    /// `ResourceSnapshotPayload`: `{"OpportunitySummary": ...}` or
+    /// `{"AwsOpportunitySummaryFullView": ...}`.
+    pub payload: Value,
+}
+
+/// A snapshot job of the caller's: re-snapshots its resource while `Running`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SnapshotJobRecord {
+    pub id: String,
+    pub engagement_id: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub template: String,
+    pub created_at: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_successful_execution_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
+}
+
+/// The one row of an account's selling-system settings in a catalog.
+pub const SETTINGS_ID: &str = "settings";
+
+/// An account's selling-system settings in a catalog.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SellingSettings {
+    pub resource_snapshot_job_role_arn: String,
+}
+
+/// The tags of one resource of the caller's, by its ARN.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TagsRecord {
+    pub resource_arn: String,
+    /// `{Key, Value}` in the order keys were first set.
+    pub tags: Vec<Value>,
+}
+
 /// A ListEngagementInvitations query: filters (values within one filter OR, filters AND), the
 /// order by invitation date (ties by id) and the position after which a page starts.
 #[derive(Debug, Clone)]
@@ -302,8 +357,9 @@ pub struct IdempotencyRecord {
 pub const STATE_FORMAT: &str = "partnercentral-local/state";
 /// The version of the state document this build writes. History: 1 = per-account scopes
 /// only; 2 = shared records per catalog (`catalogs`: engagements, invitations). Version 1
-/// documents still load.
-pub const STATE_VERSION: u32 = 2;
+/// documents still load. 3 = snapshots (`catalogs[].snapshots`), snapshot jobs, tags and
+/// selling-system settings (`scopes[].snapshotJobs`, `tags`, `sellingSettings`).
+pub const STATE_VERSION: u32 = 3;
 
 /// One idempotency token's first answer, with where it was used.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -463,6 +519,54 @@ pub trait Tx {
     ) -> Result<(), StoreError>;
 
     /// Every stored solution of the scope, by id.
+    /// Snapshots (shared, per catalog).
+    fn put_snapshot(&mut self, catalog: &str, rec: &SnapshotRecord) -> Result<(), StoreError>;
+    /// Revision `revision` of a resource's template view, or the latest when `None`.
+    fn get_snapshot(
+        &self,
+        catalog: &str,
+        engagement: &str,
+        resource_id: &str,
+        template: &str,
+        revision: Option<u32>,
+    ) -> Result<Option<SnapshotRecord>, StoreError>;
+    /// Every snapshot of an engagement, by resource, template and revision.
+    fn list_snapshots(
+        &self,
+        catalog: &str,
+        engagement: &str,
+    ) -> Result<Vec<SnapshotRecord>, StoreError>;
+
+    /// Snapshot jobs (private).
+    fn put_snapshot_job(
+        &mut self,
+        scope: &Scope,
+        rec: &SnapshotJobRecord,
+    ) -> Result<(), StoreError>;
+    fn get_snapshot_job(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<SnapshotJobRecord>, StoreError>;
+    fn delete_snapshot_job(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
+    /// The caller's jobs, oldest first.
+    fn list_snapshot_jobs(&self, scope: &Scope) -> Result<Vec<SnapshotJobRecord>, StoreError>;
+    /// The caller's jobs on one resource (any status).
+    fn resource_snapshot_jobs(
+        &self,
+        scope: &Scope,
+        resource_id: &str,
+    ) -> Result<Vec<SnapshotJobRecord>, StoreError>;
+
+    /// Tags of the caller's resources, by ARN (none: an empty list).
+    fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError>;
+    /// Replaces a resource's tags (an empty list removes the row).
+    fn put_tags(&mut self, scope: &Scope, arn: &str, tags: &[Value]) -> Result<(), StoreError>;
+
+    /// The selling-system settings of an account in a catalog: the snapshot-job role's ARN.
+    fn get_selling_settings(&self, scope: &Scope) -> Result<Option<String>, StoreError>;
+    fn put_selling_settings(&mut self, scope: &Scope, role_arn: &str) -> Result<(), StoreError>;
+
     fn list_solutions(&self, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError>;
     fn put_solution(&mut self, scope: &Scope, rec: &SolutionRecord) -> Result<(), StoreError>;
 

@@ -24,10 +24,12 @@ use serde::de::DeserializeOwned;
 
 use super::{
     AwsSummaryRecord, EngagementRecord, IdempotencyRecord, InvitationQuery, InvitationRecord,
-    ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySortKey, Role, STATE_FORMAT,
-    STATE_VERSION, Scope, SolutionRecord, Store, StoreError, StoreFacts, TaskRecord, Tx,
+    ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySortKey, Role, SETTINGS_ID,
+    STATE_FORMAT, STATE_VERSION, Scope, SellingSettings, SnapshotJobRecord, SnapshotRecord,
+    SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
+use serde_json::Value;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "partnercentral-local.sqlite3";
@@ -37,8 +39,9 @@ pub const LOCK_FILE: &str = "partnercentral-local.lock";
 /// The schema version this build writes. History: 0 = no version recorded (before
 /// rendered listings, or with them); 1 = rendered listings; 2 = `settings` (what stored
 /// renderings were made with); 3 = `invitations`, `engagements` and the tasks' `due` column;
-/// 4 = `engagement_members` (which engagements an account is a member of).
-pub const SCHEMA_VERSION: i64 = 4;
+/// 4 = `engagement_members` (which engagements an account is a member of); 5 = `snapshots`,
+/// `snapshot_jobs`, `tags`, `selling_settings`.
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Read-only connections kept for reads (an export opens one of its own). Each keeps its own
 /// page cache, so more than the machine can run at once only costs memory.
@@ -94,6 +97,28 @@ CREATE INDEX IF NOT EXISTS engagement_members_by_engagement
     ON engagement_members (catalog, engagement_id);
 CREATE INDEX IF NOT EXISTS engagement_members_by_created
     ON engagement_members (catalog, account, created_at, engagement_id);
+CREATE TABLE IF NOT EXISTS snapshots (
+    catalog TEXT NOT NULL, id TEXT NOT NULL, engagement_id TEXT NOT NULL,
+    resource_id TEXT NOT NULL, template TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (catalog, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS snapshots_by_revision
+    ON snapshots (catalog, engagement_id, resource_id, template, revision);
+CREATE TABLE IF NOT EXISTS snapshot_jobs (
+    account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, resource_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (account, catalog, id)
+);
+CREATE INDEX IF NOT EXISTS snapshot_jobs_by_resource
+    ON snapshot_jobs (account, catalog, resource_id);
+CREATE TABLE IF NOT EXISTS tags (
+    account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, catalog, id)
+);
+CREATE TABLE IF NOT EXISTS selling_settings (
+    account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, catalog, id)
+);
 CREATE TABLE IF NOT EXISTS solutions (
     account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, catalog, id)
@@ -715,7 +740,9 @@ impl Tx for SqliteTx<'_> {
         let mut scopes = self.tx.prepare(
             "SELECT account, catalog FROM opportunities UNION SELECT account, catalog FROM aws_summaries
              UNION SELECT account, catalog FROM solutions UNION SELECT account, catalog FROM tasks
-             UNION SELECT account, catalog FROM idempotency ORDER BY 1, 2",
+             UNION SELECT account, catalog FROM idempotency UNION SELECT account, catalog FROM snapshot_jobs
+             UNION SELECT account, catalog FROM tags UNION SELECT account, catalog FROM selling_settings
+             ORDER BY 1, 2",
         )?;
         let scopes = scopes
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
@@ -745,6 +772,9 @@ impl Tx for SqliteTx<'_> {
                 ("awsSummaries", "aws_summaries"),
                 ("solutions", "solutions"),
                 ("tasks", "tasks"),
+                ("snapshotJobs", "snapshot_jobs"),
+                ("tags", "tags"),
+                ("sellingSettings", "selling_settings"),
             ] {
                 out.write_all(format!(",\"{key}\":[").as_bytes())?;
                 let mut stmt = self.tx.prepare_cached(&format!(
@@ -778,7 +808,8 @@ impl Tx for SqliteTx<'_> {
         }
         out.write_all(b"],\"catalogs\":[")?;
         let mut catalogs = self.tx.prepare(
-            "SELECT catalog FROM engagements UNION SELECT catalog FROM invitations ORDER BY 1",
+            "SELECT catalog FROM engagements UNION SELECT catalog FROM invitations
+             UNION SELECT catalog FROM snapshots ORDER BY 1",
         )?;
         let catalogs = catalogs
             .query_map([], |r| r.get::<_, String>(0))?
@@ -791,6 +822,7 @@ impl Tx for SqliteTx<'_> {
             for (key, table) in [
                 ("engagements", "engagements"),
                 ("invitations", "invitations"),
+                ("snapshots", "snapshots"),
             ] {
                 out.write_all(format!(",\"{key}\":[").as_bytes())?;
                 let mut stmt = self.tx.prepare_cached(&format!(
@@ -822,7 +854,9 @@ impl Tx for SqliteTx<'_> {
         let n: i64 = self.tx.query_row(
             "SELECT (SELECT count(*) FROM opportunities) + (SELECT count(*) FROM aws_summaries)
                   + (SELECT count(*) FROM solutions) + (SELECT count(*) FROM tasks)
-                  + (SELECT count(*) FROM invitations) + (SELECT count(*) FROM engagements)",
+                  + (SELECT count(*) FROM invitations) + (SELECT count(*) FROM engagements)
+                  + (SELECT count(*) FROM snapshots) + (SELECT count(*) FROM snapshot_jobs)
+                  + (SELECT count(*) FROM tags) + (SELECT count(*) FROM selling_settings)",
             [],
             |r| r.get(0),
         )?;
@@ -836,6 +870,9 @@ impl Tx for SqliteTx<'_> {
             "idempotency",
             "tasks",
             "solutions",
+            "snapshot_jobs",
+            "tags",
+            "selling_settings",
         ] {
             self.tx.execute(
                 &format!(
@@ -846,7 +883,12 @@ impl Tx for SqliteTx<'_> {
         }
         let Some(account) = account else {
             // A whole catalog, or everything.
-            for table in ["invitations", "engagements", "engagement_members"] {
+            for table in [
+                "invitations",
+                "engagements",
+                "engagement_members",
+                "snapshots",
+            ] {
                 self.tx.execute(
                     &format!("DELETE FROM {table} WHERE ?1 IS NULL OR catalog = ?1"),
                     params![catalog],
@@ -1158,6 +1200,157 @@ impl Tx for SqliteTx<'_> {
             "SELECT doc FROM tasks WHERE account = ?1 AND catalog = ?2 ORDER BY start_time, id",
         )?;
         collect_docs(stmt.query_map(params![scope.account, scope.catalog], doc_column)?)
+    }
+
+    fn put_snapshot(&mut self, catalog: &str, rec: &SnapshotRecord) -> Result<(), StoreError> {
+        let id = format!(
+            "{}/{}/{}/{:010}",
+            rec.engagement_id, rec.resource_id, rec.template, rec.revision
+        );
+        self.tx
+            .prepare_cached(
+                "INSERT INTO snapshots (catalog, id, engagement_id, resource_id, template, revision, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                catalog,
+                id,
+                rec.engagement_id,
+                rec.resource_id,
+                rec.template,
+                rec.revision,
+                to_json(rec)?
+            ])?;
+        Ok(())
+    }
+
+    fn get_snapshot(
+        &self,
+        catalog: &str,
+        engagement: &str,
+        resource_id: &str,
+        template: &str,
+        revision: Option<u32>,
+    ) -> Result<Option<SnapshotRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT doc FROM snapshots WHERE catalog = ?1 AND engagement_id = ?2
+               AND resource_id = ?3 AND template = ?4 AND (?5 IS NULL OR revision = ?5)
+             ORDER BY revision DESC LIMIT 1",
+        )?;
+        match stmt
+            .query_row(
+                params![catalog, engagement, resource_id, template, revision],
+                doc_column,
+            )
+            .optional()?
+        {
+            Some(r) => Ok(Some(r?)),
+            None => Ok(None),
+        }
+    }
+
+    fn list_snapshots(
+        &self,
+        catalog: &str,
+        engagement: &str,
+    ) -> Result<Vec<SnapshotRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT doc FROM snapshots WHERE catalog = ?1 AND engagement_id = ?2 ORDER BY id",
+        )?;
+        collect_docs(stmt.query_map(params![catalog, engagement], doc_column)?)
+    }
+
+    fn put_snapshot_job(
+        &mut self,
+        scope: &Scope,
+        rec: &SnapshotJobRecord,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO snapshot_jobs (account, catalog, id, resource_id, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                scope.account,
+                scope.catalog,
+                rec.id,
+                rec.resource_id,
+                to_json(rec)?
+            ])?;
+        Ok(())
+    }
+
+    fn get_snapshot_job(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<SnapshotJobRecord>, StoreError> {
+        self.get_doc("snapshot_jobs", scope, id)
+    }
+
+    fn delete_snapshot_job(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
+        let n = self.tx.execute(
+            "DELETE FROM snapshot_jobs WHERE account = ?1 AND catalog = ?2 AND id = ?3",
+            params![scope.account, scope.catalog, id],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn list_snapshot_jobs(&self, scope: &Scope) -> Result<Vec<SnapshotJobRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT doc FROM snapshot_jobs WHERE account = ?1 AND catalog = ?2 ORDER BY rowid",
+        )?;
+        collect_docs(stmt.query_map(params![scope.account, scope.catalog], doc_column)?)
+    }
+
+    fn resource_snapshot_jobs(
+        &self,
+        scope: &Scope,
+        resource_id: &str,
+    ) -> Result<Vec<SnapshotJobRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT doc FROM snapshot_jobs WHERE account = ?1 AND catalog = ?2 AND resource_id = ?3
+             ORDER BY id",
+        )?;
+        collect_docs(stmt.query_map(
+            params![scope.account, scope.catalog, resource_id],
+            doc_column,
+        )?)
+    }
+
+    fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError> {
+        Ok(self
+            .get_doc::<TagsRecord>("tags", scope, arn)?
+            .map(|r| r.tags)
+            .unwrap_or_default())
+    }
+
+    fn put_tags(&mut self, scope: &Scope, arn: &str, tags: &[Value]) -> Result<(), StoreError> {
+        if tags.is_empty() {
+            self.tx.execute(
+                "DELETE FROM tags WHERE account = ?1 AND catalog = ?2 AND id = ?3",
+                params![scope.account, scope.catalog, arn],
+            )?;
+            return Ok(());
+        }
+        let rec = TagsRecord {
+            resource_arn: arn.to_string(),
+            tags: tags.to_vec(),
+        };
+        self.put_doc("tags", scope, arn, &rec)
+    }
+
+    fn get_selling_settings(&self, scope: &Scope) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get_doc::<SellingSettings>("selling_settings", scope, SETTINGS_ID)?
+            .map(|s| s.resource_snapshot_job_role_arn))
+    }
+
+    fn put_selling_settings(&mut self, scope: &Scope, role_arn: &str) -> Result<(), StoreError> {
+        let rec = SellingSettings {
+            resource_snapshot_job_role_arn: role_arn.to_string(),
+        };
+        self.put_doc("selling_settings", scope, SETTINGS_ID, &rec)
     }
 
     fn list_solutions(&self, scope: &Scope) -> Result<Vec<SolutionRecord>, StoreError> {

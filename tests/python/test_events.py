@@ -40,13 +40,22 @@ def test_lifecycle_emits_the_documented_events(server, fresh_account):
                                              AwsSubmission={"InvolvementType": "Co-Sell"})
     approve(c, oid)
     types = [e["detail-type"] for e in events_of(server, fresh_account)]
+    # The documented events of each action (facts §6); the snapshots come last in each action,
+    # as its snapshot job takes them once the action's own changes are made: the submission's
+    # job takes revision 1 of OpportunitySummaryView, the approval revision 2 and AWS's own
+    # AwsOpportunitySummaryFullView revision 1.
     assert types == [
         "Opportunity Created",
-        "Opportunity Updated", "Engagement Created", "Engagement Resource Snapshot Created",
-        "Engagement Member Added", "Engagement Invitation Created",
+        "Opportunity Updated", "Engagement Created", "Engagement Member Added",
+        "Engagement Invitation Created", "Engagement Resource Snapshot Created",
         "Engagement Invitation Accepted", "Engagement Member Added", "Opportunity Updated",
-        "Engagement Resource Snapshot Created",
+        "Engagement Resource Snapshot Created", "Engagement Resource Snapshot Created",
     ]
+    snapshots = [e["detail"]["resourceSnapshot"] for e in events_of(server, fresh_account)
+                 if e["detail-type"] == "Engagement Resource Snapshot Created"]
+    assert [(s["resourceSnapshotTemplateName"], s["arn"].rsplit("/", 1)[1], s["createdBy"]) for s in snapshots] == [
+        ("OpportunitySummaryView", "1", fresh_account), ("OpportunitySummaryView", "2", fresh_account),
+        ("AwsOpportunitySummaryFullView", "1", "aws")]
     invitation = [e for e in events_of(server, fresh_account)
                   if e["detail-type"] == "Engagement Invitation Created"][0]
     assert invitation["resources"][0].endswith(invitation["detail"]["engagementInvitation"]["id"])

@@ -123,7 +123,7 @@ def test_state_keeps_invitations_and_still_reads_version_1(tmp_path):
         c.start_engagement_by_accepting_invitation_task(Catalog="Sandbox", Identifier=accepted["InvitationId"],
                                                         ClientToken="keep")
         state = admin(s, "GET", "/state")[2]
-        assert state["version"] == 2
+        assert state["version"] == 3
         [sandbox] = state["catalogs"]
         assert {i["id"] for i in sandbox["invitations"]} == {pending["InvitationId"], accepted["InvitationId"]}
     finally:

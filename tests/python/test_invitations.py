@@ -870,7 +870,7 @@ def test_state_export_import_round_trips_invitations():
         assert before == {pending: "PENDING", rejected: "REJECTED", accepted: "ACCEPTED"}
 
         status, _, state = admin(s, "GET", "/state")
-        assert status == 200 and state["version"] == 2
+        assert status == 200 and state["version"] == 3
         [sandbox] = [x for x in state["catalogs"] if x["catalog"] == "Sandbox"]
         assert {i["id"] for i in sandbox["invitations"]} == set(before)
         assert len(sandbox["engagements"]) == 3
@@ -920,7 +920,7 @@ def test_a_version_one_document_still_imports():
         listed = c.list_engagement_from_opportunity_tasks(Catalog="Sandbox")["TaskSummaries"]
         assert [t["OpportunityId"] for t in listed] == [submitted]
         state = admin(s, "GET", "/state")[2]
-        assert state["version"] == 2 and "catalogs" in state
+        assert state["version"] == 3 and "catalogs" in state
     finally:
         s.stop()
 

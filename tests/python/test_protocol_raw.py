@@ -144,11 +144,11 @@ def test_unknown_members_are_ignored(server):
 
 
 def test_unimplemented_operation_is_validated_then_answers_501(server):
-    status, headers, body = server.call("GetSellingSystemSettings", {})
+    status, headers, body = server.call("ListOpportunityBulkJobs", {})
     assert status == 400 and body["ErrorList"][0]["FieldName"] == "Catalog"
-    status, headers, body = server.call("GetSellingSystemSettings", {"Catalog": "AWS"})
+    status, headers, body = server.call("ListOpportunityBulkJobs", {"Catalog": "AWS"})
     assert status == 501 and error_name(headers, body) == "InternalFailure"
-    assert "GetSellingSystemSettings" in body["Message"] and "not implemented" in body["Message"]
+    assert "ListOpportunityBulkJobs" in body["Message"] and "not implemented" in body["Message"]
 
 
 def test_not_implemented_is_not_retried_by_boto3(server):
@@ -156,7 +156,7 @@ def test_not_implemented_is_not_retried_by_boto3(server):
     calls = []
     c.meta.events.register("before-send", lambda **kw: calls.append(1))
     try:
-        c.get_selling_system_settings(Catalog="AWS")
+        c.list_opportunity_bulk_jobs(Catalog="AWS")
     except c.exceptions.ClientError as e:
         assert e.response["Error"]["Code"] == "InternalFailure"
     assert len(calls) == 1

@@ -28,13 +28,20 @@ EXEMPT = {
     "ListProspectingFromEngagementTasks": "a list: the intruder's listing is asserted empty",
     "StartProspectingFromEngagementTask": "answers a task of the caller's own: every engagement of the victim's "
                                           "fails in it with NotAMember, asserted below",
+    "ListResourceSnapshotJobs": "a list: the intruder's listing is asserted empty",
+    "GetSellingSystemSettings": "the caller's own settings: asserted to hold none of the victim's",
+    "PutSellingSystemSettings": "the caller's own settings: the victim's are asserted unchanged",
+    "TagResource": "no Catalog: the ARN names the account, asserted below (another account's is denied)",
+    "UntagResource": "no Catalog: the ARN names the account, asserted below (another account's is denied)",
+    "ListTagsForResource": "no Catalog: the ARN names the account, asserted below (another account's is denied)",
 }
 
 # Operations on one engagement: a member of the same catalog that is not a member is told it may not
 # access it (research §9); in another catalog the engagement does not exist.
 ENGAGEMENT_OPERATIONS = {"CreateEngagementInvitation", "GetEngagement", "ListEngagementMembers",
                          "CreateEngagementContext", "UpdateEngagementContext",
-                         "StartOpportunityFromEngagementTask"}
+                         "StartOpportunityFromEngagementTask", "CreateResourceSnapshot", "GetResourceSnapshot",
+                         "ListResourceSnapshots", "CreateResourceSnapshotJob"}
 
 
 def takes_an_opportunity_identifier(operation):
@@ -62,19 +69,22 @@ def victim(server):
                                    Contexts=[{"Type": "Lead", "Payload": {"Lead": LEAD_CONTEXT}}])["Id"]
     prospecting = owner.start_prospecting_from_engagement_task(
         Catalog="Sandbox", ClientToken="victim-p", Identifiers=[lead], TaskName="secret")["TaskId"]
+    owner.put_selling_system_settings(Catalog="Sandbox", ResourceSnapshotJobRoleIdentifier="VictimRole")
+    owner.tag_resource(ResourceArn=OPP_ARN.format(oid=oid), Tags=[{"Key": "secret", "Value": "yes"}])
     before = admin(server, "GET", "/state")[2]
     return (owner, oid, sent["InvitationId"], tasks[0]["EngagementId"],
             [s for s in before["scopes"] if s["accountId"] == "131313131313" and s["catalog"] == "Sandbox"], before["catalogs"],
-            lead, prospecting)
+            lead, prospecting, tasks[0]["ResourceSnapshotJobId"])
 
 
+OPP_ARN = "arn:aws:partnercentral:us-east-1:131313131313:catalog/Sandbox/opportunity/{oid}"
 LEAD_CONTEXT = {"Customer": {"CompanyName": "Secret Co"}, "Interactions": [
     {"SourceType": "Event", "Contact": {"BusinessTitle": "CTO", "Email": "cto@secret.example.com",
                                         "FirstName": "S", "LastName": "C"}}]}
 
 
 def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="eng-00000000000000",
-                     lead="eng-00000000000000", prospecting="task-00000000000000"):
+                     lead="eng-00000000000000", prospecting="task-00000000000000", job="job-0000000000000"):
     lmd = "2026-01-01T00:00:00Z"
     return {
         "GetEngagement": {"Catalog": catalog, "Identifier": engagement},
@@ -87,6 +97,20 @@ def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="
         "StartOpportunityFromEngagementTask": {"Catalog": catalog, "Identifier": lead, "ClientToken": "evil",
                                                "ContextIdentifier": "1"},
         "GetProspectingFromEngagementTask": {"Catalog": catalog, "TaskIdentifier": prospecting},
+        "CreateResourceSnapshot": {"Catalog": catalog, "ClientToken": "evil", "EngagementIdentifier": engagement,
+                                   "ResourceType": "Opportunity", "ResourceIdentifier": oid,
+                                   "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView"},
+        "GetResourceSnapshot": {"Catalog": catalog, "EngagementIdentifier": engagement, "ResourceType": "Opportunity",
+                                "ResourceIdentifier": oid,
+                                "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView"},
+        "ListResourceSnapshots": {"Catalog": catalog, "EngagementIdentifier": engagement},
+        "CreateResourceSnapshotJob": {"Catalog": catalog, "ClientToken": "evil", "EngagementIdentifier": engagement,
+                                      "ResourceType": "Opportunity", "ResourceIdentifier": oid,
+                                      "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView"},
+        "StartResourceSnapshotJob": {"Catalog": catalog, "ResourceSnapshotJobIdentifier": job},
+        "StopResourceSnapshotJob": {"Catalog": catalog, "ResourceSnapshotJobIdentifier": job},
+        "DeleteResourceSnapshotJob": {"Catalog": catalog, "ResourceSnapshotJobIdentifier": job},
+        "GetResourceSnapshotJob": {"Catalog": catalog, "ResourceSnapshotJobIdentifier": job},
         "GetEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
         "AcceptEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
         "RejectEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
@@ -116,8 +140,8 @@ def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="
 
 @pytest.mark.parametrize("account,catalog", [("141414141414", "Sandbox"), ("131313131313", "AWS")])
 def test_no_operation_reaches_another_account_or_catalog(server, victim, account, catalog):
-    owner, oid, invitation, engagement, scopes_before, shared_before, lead, prospecting = victim
-    for op, body in requests_against(oid, catalog, invitation, engagement, lead, prospecting).items():
+    owner, oid, invitation, engagement, scopes_before, shared_before, lead, prospecting, job = victim
+    for op, body in requests_against(oid, catalog, invitation, engagement, lead, prospecting, job).items():
         status, _, resp = server.call(op, body, {"Authorization":
             f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/partnercentral-selling/aws4_request, "
             "SignedHeaders=host, Signature=00"})
@@ -140,6 +164,16 @@ def test_no_operation_reaches_another_account_or_catalog(server, victim, account
     results = intruder.get_prospecting_from_engagement_task(Catalog=catalog, TaskIdentifier=task["TaskId"])
     reasons = {r["ReasonCode"] for r in results["Engagements"]}
     assert reasons == ({"NotAMember"} if catalog == "Sandbox" else {"EngagementNotFound"}), results
+    assert intruder.list_resource_snapshot_jobs(Catalog=catalog)["ResourceSnapshotJobSummaries"] == []
+    assert "ResourceSnapshotJobRoleArn" not in intruder.get_selling_system_settings(Catalog=catalog)
+    intruder.put_selling_system_settings(Catalog=catalog, ResourceSnapshotJobRoleIdentifier="IntruderRole")
+    if account != "131313131313":
+        for call in (lambda: intruder.list_tags_for_resource(ResourceArn=OPP_ARN.format(oid=oid)),
+                     lambda: intruder.tag_resource(ResourceArn=OPP_ARN.format(oid=oid),
+                                                   Tags=[{"Key": "evil", "Value": "1"}]),
+                     lambda: intruder.untag_resource(ResourceArn=OPP_ARN.format(oid=oid), TagKeys=["secret"])):
+            with pytest.raises(intruder.exceptions.AccessDeniedException):
+                call()
     assert intruder.list_opportunities(Catalog=catalog)["OpportunitySummaries"] == []
     assert intruder.list_engagement_from_opportunity_tasks(Catalog=catalog)["TaskSummaries"] == []
     assert [s["Id"] for s in intruder.list_solutions(Catalog=catalog)["SolutionSummaries"]] == ["S-0059717", "S-1234567"]

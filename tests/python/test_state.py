@@ -25,7 +25,7 @@ def populated():
 def test_export_then_import_round_trips_exactly(populated):
     s, c, oid = populated
     status, _, state = admin(s, "GET", "/state")
-    assert status == 200 and state["format"] == "partnercentral-local/state" and state["version"] == 2
+    assert status == 200 and state["format"] == "partnercentral-local/state" and state["version"] == 3
     scopes = {(x["accountId"], x["catalog"]) for x in state["scopes"]}
     assert scopes == {("121212121212", "AWS"), ("121212121212", "Sandbox")}
     assert admin(s, "POST", "/reset")[0] == 200
@@ -41,7 +41,7 @@ def test_export_then_import_round_trips_exactly(populated):
 
 
 @pytest.mark.parametrize("mutate,needle", [
-    (lambda d: d.update(version=3), "version"),
+    (lambda d: d.update(version=4), "version"),
     (lambda d: d["scopes"][0].update(catalog="Prod"), "catalog"),
     (lambda d: d["scopes"][0].update(accountId="1"), "accountId"),
     (lambda d: d.update(scopes=d["scopes"] + [copy.deepcopy(d["scopes"][0])]), "twice"),

@@ -143,8 +143,8 @@ def test_a_bad_record_at_the_end_changes_nothing(world, mutate, needle):
     (b'{"format": "partnercentral-local/state", "version": 2, "nextOpportunityNumber": 1, "scopes": []} x',
      "trailing characters"),
     (b'{"format": "partnercentral-local/state", "version": 2, "scopes": []}', "nextOpportunityNumber"),
-    (b'{"format": "partnercentral-local/state", "version": 3, "nextOpportunityNumber": 1, "scopes": []}',
-     "version 1 to 2"),
+    (b'{"format": "partnercentral-local/state", "version": 4, "nextOpportunityNumber": 1, "scopes": []}',
+     "version 1 to 3"),
     (b'{"format": "partnercentral-local/state", "version": 1, "nextOpportunityNumber": 1, "scopes": [],'
      b' "catalogs": [{"catalog": "Sandbox"}]}', "set version to 2"),
 ])
@@ -171,8 +171,9 @@ def test_header_last_and_invitations_before_engagements_still_load(world):
     s, c, doc = world
     reordered = {"scopes": doc["scopes"],
                  "catalogs": [{"catalog": x["catalog"], "invitations": x["invitations"],
-                               "engagements": x["engagements"]} for x in doc["catalogs"]],
-                 "nextOpportunityNumber": doc["nextOpportunityNumber"], "version": 2,
+                               "snapshots": x["snapshots"], "engagements": x["engagements"]}
+                              for x in doc["catalogs"]],
+                 "nextOpportunityNumber": doc["nextOpportunityNumber"], "version": 3,
                  "format": "partnercentral-local/state"}
     status, _, body = put_raw(s, json.dumps(reordered).encode())
     assert status == 200, body

@@ -28,6 +28,36 @@ TASK_ID = "task-abcdefghij123"
 INVITATION_ID = "engi-abcdefghij123"
 
 BASES = {
+    "CreateResourceSnapshot": {"Catalog": "Sandbox", "ClientToken": "token-s1",
+                               "EngagementIdentifier": "eng-abcdefghij1234", "ResourceType": "Opportunity",
+                               "ResourceIdentifier": "O1", "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView"},
+    "GetResourceSnapshot": {"Catalog": "Sandbox", "EngagementIdentifier": "eng-abcdefghij1234",
+                            "ResourceType": "Opportunity", "ResourceIdentifier": "O1",
+                            "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView", "Revision": 1},
+    "ListResourceSnapshots": {"Catalog": "Sandbox", "EngagementIdentifier": "eng-abcdefghij1234",
+                              "ResourceType": "Opportunity", "ResourceIdentifier": "O1",
+                              "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView",
+                              "CreatedBy": "111111111111", "MaxResults": 10},
+    "CreateResourceSnapshotJob": {"Catalog": "Sandbox", "ClientToken": "token-j1",
+                                  "EngagementIdentifier": "eng-abcdefghij1234", "ResourceType": "Opportunity",
+                                  "ResourceIdentifier": "O1",
+                                  "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView",
+                                  "Tags": [{"Key": "team", "Value": "east"}]},
+    "StartResourceSnapshotJob": {"Catalog": "Sandbox", "ResourceSnapshotJobIdentifier": "job-abcdefghij123"},
+    "StopResourceSnapshotJob": {"Catalog": "Sandbox", "ResourceSnapshotJobIdentifier": "job-abcdefghij123"},
+    "DeleteResourceSnapshotJob": {"Catalog": "Sandbox", "ResourceSnapshotJobIdentifier": "job-abcdefghij123"},
+    "GetResourceSnapshotJob": {"Catalog": "Sandbox", "ResourceSnapshotJobIdentifier": "job-abcdefghij123"},
+    "ListResourceSnapshotJobs": {"Catalog": "Sandbox", "EngagementIdentifier": "eng-abcdefghij1234",
+                                 "Status": "Running", "MaxResults": 10,
+                                 "Sort": {"SortBy": "CreatedDate", "SortOrder": "ASCENDING"}},
+    "GetSellingSystemSettings": {"Catalog": "Sandbox"},
+    "PutSellingSystemSettings": {"Catalog": "Sandbox", "ResourceSnapshotJobRoleIdentifier": "SnapshotJobRole"},
+    "TagResource": {"ResourceArn": "arn:aws:partnercentral:us-east-1:111111111111:catalog/Sandbox/opportunity/O1",
+                    "Tags": [{"Key": "team", "Value": "east"}]},
+    "UntagResource": {"ResourceArn": "arn:aws:partnercentral:us-east-1:111111111111:catalog/Sandbox/opportunity/O1",
+                      "TagKeys": ["team"]},
+    "ListTagsForResource": {"ResourceArn":
+                            "arn:aws:partnercentral:us-east-1:111111111111:catalog/Sandbox/opportunity/O1"},
     "CreateEngagement": {
         "Catalog": "Sandbox", "ClientToken": "token-e1", "Title": "Data platform", "Description": "Co-sell",
         "Contexts": [{"Type": "Lead", "Payload": {"Lead": {

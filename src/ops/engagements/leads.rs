@@ -219,18 +219,21 @@ pub(crate) fn complete(
         "resourceType": "Opportunity", "resourceId": opp.id}));
     api::touch(w, ctx, &mut engagement);
     w.tx.put_engagement(&ctx.catalog, &engagement)?;
-    w.changed(Change::Snapshot {
-        engagement_id: engagement.id.clone(),
-        opportunity_id: opp.id.clone(),
-        revision: 1,
-    });
+    // The task's tags land on the opportunity it creates; its job starts at once.
+    if let Some(tags) = task
+        .params
+        .as_ref()
+        .and_then(|p| p.get("Tags"))
+        .and_then(Value::as_array)
+    {
+        let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &opp.id);
+        crate::ops::tagging::api::add_tags(w, &scope, &arn, tags)?;
+    }
+    let job = crate::ops::snapshots::flows::start_job(w, ctx, &engagement.id, &opp)?;
     task.doc.insert("TaskStatus".into(), json!("COMPLETE"));
     task.doc.insert("OpportunityId".into(), json!(opp.id));
     task.doc.insert("ContextId".into(), json!(project_id));
-    task.doc.insert(
-        "ResourceSnapshotJobId".into(),
-        json!(ids::snapshot_job_id()),
-    );
+    task.doc.insert("ResourceSnapshotJobId".into(), json!(job));
     w.tx.put_task(&scope, task)?;
     Ok(())
 }

@@ -856,17 +856,20 @@ pub fn complete_accept_task(
     }
     accept(w, &ctx.catalog, &mut inv, Some(&opp.id))?;
     w.changed(Change::OpportunityCreated { id: opp.id.clone() });
-    w.changed(Change::Snapshot {
-        engagement_id: inv.engagement_id.clone(),
-        opportunity_id: opp.id.clone(),
-        revision: 1,
-    });
+    // The task's tags land on the opportunity it creates; its job starts at once.
+    if let Some(tags) = task
+        .params
+        .as_ref()
+        .and_then(|p| p.get("Tags"))
+        .and_then(Value::as_array)
+    {
+        let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &opp.id);
+        crate::ops::tagging::api::add_tags(w, &scope, &arn, tags)?;
+    }
+    let job = crate::ops::snapshots::flows::start_job(w, ctx, &inv.engagement_id, &opp)?;
     task.doc.insert("TaskStatus".into(), json!("COMPLETE"));
     task.doc.insert("OpportunityId".into(), json!(opp.id));
-    task.doc.insert(
-        "ResourceSnapshotJobId".into(),
-        json!(ids::snapshot_job_id()),
-    );
+    task.doc.insert("ResourceSnapshotJobId".into(), json!(job));
     w.tx.put_task(&scope, task)?;
     Ok(())
 }

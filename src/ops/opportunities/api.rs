@@ -28,7 +28,13 @@ use crate::store::{
 };
 
 /// Members of the input that are not part of the partner's document.
-const NOT_DOCUMENT: [&str; 4] = ["Catalog", "ClientToken", "Identifier", "LastModifiedDate"];
+const NOT_DOCUMENT: [&str; 5] = [
+    "Catalog",
+    "ClientToken",
+    "Identifier",
+    "LastModifiedDate",
+    "Tags",
+];
 
 /// How many entities of each type one opportunity may have associated.
 fn association_limit(entity_type: &str) -> usize {
@@ -248,6 +254,10 @@ pub fn create<S: Store>(
                 engagement_id: None,
             };
             w.tx.put_opportunity(&scope, &rec, &view::listing(ctx, &rec))?;
+            if let Some(tags) = input.get("Tags").and_then(Value::as_array) {
+                let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &rec.id);
+                crate::ops::tagging::api::add_tags(w, &scope, &arn, tags)?;
+            }
             w.changed(Change::OpportunityCreated { id: rec.id.clone() });
             let mut response = json!({"Id": rec.id, "LastModifiedDate": now});
             if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
@@ -740,6 +750,11 @@ pub fn start_task<S: Store>(
                 str_at(input, "AwsSubmission.InvolvementType").unwrap_or_default(),
                 str_at(input, "AwsSubmission.Visibility"),
             )?;
+            // The task's tags land on the opportunity it submits.
+            if let Some(tags) = input.get("Tags").and_then(Value::as_array) {
+                let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &rec.id);
+                crate::ops::tagging::api::add_tags(w, &scope, &arn, tags)?;
+            }
             let task_id = ids::task_id();
             let start_time = w.stamp();
             let mut doc = Map::new();
@@ -854,10 +869,8 @@ pub(crate) fn complete_submission_task(
             if let Some(inv) = &invitation_id {
                 task.doc.insert("EngagementInvitationId".into(), json!(inv));
             }
-            task.doc.insert(
-                "ResourceSnapshotJobId".into(),
-                json!(ids::snapshot_job_id()),
-            );
+            let job = crate::ops::snapshots::flows::start_job(w, ctx, &engagement_id, &rec)?;
+            task.doc.insert("ResourceSnapshotJobId".into(), json!(job));
         }
         Err(ServiceError::Business(violations)) => {
             task.doc.insert("TaskStatus".into(), json!("FAILED"));

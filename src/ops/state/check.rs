@@ -233,3 +233,72 @@ pub fn invitation(model: &Model, inv: &InvitationRecord, at: &str) -> Result<(),
         &format!("{at}.payload"),
     )
 }
+
+/// A snapshot job of a scope.
+pub fn snapshot_job(
+    model: &Model,
+    ctx: &Context,
+    rec: &crate::store::SnapshotJobRecord,
+    at: &str,
+) -> Result<(), String> {
+    against(
+        model,
+        "GetResourceSnapshotJobResponse",
+        &crate::ops::snapshots::view::job(ctx, rec),
+        at,
+    )?;
+    if !(rec.id.starts_with("job-") && rec.id.len() == 17) {
+        return Err(format!(
+            "{at}: id '{}' must be job- and 13 characters",
+            rec.id
+        ));
+    }
+    timestamp(&rec.created_at, &format!("{at}: createdAt"))
+}
+
+/// The tags of one resource.
+pub fn tags(model: &Model, rec: &crate::store::TagsRecord, at: &str) -> Result<(), String> {
+    against(
+        model,
+        "ListTagsForResourceResponse",
+        &json!({"Tags": rec.tags}),
+        at,
+    )?;
+    against(
+        model,
+        "ListTagsForResourceRequest",
+        &json!({"ResourceArn": rec.resource_arn}),
+        at,
+    )
+}
+
+/// An account's selling-system settings.
+pub fn selling_settings(
+    model: &Model,
+    rec: &crate::store::SellingSettings,
+    at: &str,
+) -> Result<(), String> {
+    against(
+        model,
+        "GetSellingSystemSettingsResponse",
+        &json!({"Catalog": "AWS", "ResourceSnapshotJobRoleArn": rec.resource_snapshot_job_role_arn}),
+        at,
+    )
+}
+
+/// A snapshot of a catalog.
+pub fn snapshot(model: &Model, rec: &crate::store::SnapshotRecord, at: &str) -> Result<(), String> {
+    if rec.revision < 1 {
+        return Err(format!("{at}: revision must be 1 or more"));
+    }
+    timestamp(&rec.created_at, &format!("{at}: createdAt"))?;
+    against(
+        model,
+        "GetResourceSnapshotResponse",
+        &json!({"Catalog": "AWS", "EngagementId": rec.engagement_id, "ResourceId": rec.resource_id,
+                "ResourceType": rec.resource_type, "ResourceSnapshotTemplateName": rec.template,
+                "Revision": rec.revision, "CreatedBy": rec.created_by,
+                "TargetMemberAccounts": rec.target_member_accounts, "Payload": rec.payload}),
+        at,
+    )
+}

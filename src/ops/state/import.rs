@@ -23,7 +23,8 @@ use super::check;
 use crate::model::Model;
 use crate::store::{
     AwsSummaryRecord, EngagementRecord, IdempotencyEntry, InvitationRecord, OpportunityRecord,
-    Scope, SolutionRecord, StoreError, TaskRecord, Tx,
+    Scope, SellingSettings, SnapshotJobRecord, SnapshotRecord, SolutionRecord, StoreError,
+    TagsRecord, TaskRecord, Tx,
 };
 
 /// Why an import changed nothing.
@@ -52,6 +53,10 @@ pub struct Counts {
     pub catalogs: usize,
     pub engagements: usize,
     pub invitations: usize,
+    pub snapshots: usize,
+    pub snapshot_jobs: usize,
+    pub tags: usize,
+    pub selling_settings: usize,
 }
 
 /// Where in the document the reader is, for error messages: `scopes[2].opportunities[17]`.
@@ -396,6 +401,87 @@ fn invitation(
     Ok(())
 }
 
+fn snapshot_job(
+    imp: &mut Importer<'_>,
+    owner: &Owner,
+    rec: SnapshotJobRecord,
+    at: &str,
+) -> Result<(), ImportError> {
+    let (ctx, scope) = scope_of(owner);
+    check::snapshot_job(imp.model, ctx, &rec, at).map_err(ImportError::Invalid)?;
+    first_time(imp.tx.get_snapshot_job(scope, &rec.id)?, at, &rec.id)?;
+    imp.tx.put_snapshot_job(scope, &rec)?;
+    imp.counts.snapshot_jobs += 1;
+    Ok(())
+}
+
+fn tags(
+    imp: &mut Importer<'_>,
+    owner: &Owner,
+    rec: TagsRecord,
+    at: &str,
+) -> Result<(), ImportError> {
+    let (_, scope) = scope_of(owner);
+    check::tags(imp.model, &rec, at).map_err(ImportError::Invalid)?;
+    if !imp.tx.get_tags(scope, &rec.resource_arn)?.is_empty() {
+        return Err(ImportError::Invalid(format!(
+            "{at}: resource {} appears twice",
+            rec.resource_arn
+        )));
+    }
+    imp.tx.put_tags(scope, &rec.resource_arn, &rec.tags)?;
+    imp.counts.tags += 1;
+    Ok(())
+}
+
+fn selling_settings(
+    imp: &mut Importer<'_>,
+    owner: &Owner,
+    rec: SellingSettings,
+    at: &str,
+) -> Result<(), ImportError> {
+    let (_, scope) = scope_of(owner);
+    check::selling_settings(imp.model, &rec, at).map_err(ImportError::Invalid)?;
+    if imp.tx.get_selling_settings(scope)?.is_some() {
+        return Err(ImportError::Invalid(format!(
+            "{at}: a scope has one sellingSettings entry at most"
+        )));
+    }
+    imp.tx
+        .put_selling_settings(scope, &rec.resource_snapshot_job_role_arn)?;
+    imp.counts.selling_settings += 1;
+    Ok(())
+}
+
+fn snapshot(
+    imp: &mut Importer<'_>,
+    owner: &Owner,
+    rec: SnapshotRecord,
+    at: &str,
+) -> Result<(), ImportError> {
+    let catalog = catalog_of(owner);
+    check::snapshot(imp.model, &rec, at).map_err(ImportError::Invalid)?;
+    if imp
+        .tx
+        .get_snapshot(
+            catalog,
+            &rec.engagement_id,
+            &rec.resource_id,
+            &rec.template,
+            Some(rec.revision),
+        )?
+        .is_some()
+    {
+        return Err(ImportError::Invalid(format!(
+            "{at}: revision {} of {} of {} appears twice",
+            rec.revision, rec.template, rec.resource_id
+        )));
+    }
+    imp.tx.put_snapshot(catalog, &rec)?;
+    imp.counts.snapshots += 1;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- the parser's side
 
 /// The whole document: a JSON object of the header and two lists.
@@ -555,13 +641,18 @@ impl<'de> Visitor<'de> for Owned<'_, '_> {
                 (true, "solutions") => "solutions",
                 (true, "tasks") => "tasks",
                 (true, "idempotency") => "idempotency",
+                (true, "snapshotJobs") => "snapshotJobs",
+                (true, "tags") => "tags",
+                (true, "sellingSettings") => "sellingSettings",
                 (false, "engagements") => "engagements",
                 (false, "invitations") => "invitations",
+                (false, "snapshots") => "snapshots",
                 (_, other) => {
                     let known = if self.scope {
-                        "accountId, catalog, opportunities, awsSummaries, solutions, tasks and idempotency"
+                        "accountId, catalog, opportunities, awsSummaries, solutions, tasks, idempotency, \
+                         snapshotJobs, tags and sellingSettings"
                     } else {
-                        "catalog, engagements and invitations"
+                        "catalog, engagements, invitations and snapshots"
                     };
                     let m = format!("{}: unknown field '{other}'; expected {known}", imp.pos);
                     return Err(imp.invalid(m));
@@ -591,6 +682,14 @@ impl<'de> Visitor<'de> for Owned<'_, '_> {
                     map.next_value_seed(Records::new(imp, list, owner, idempotency))?
                 }
                 "engagements" => map.next_value_seed(Records::new(imp, list, owner, engagement))?,
+                "snapshotJobs" => {
+                    map.next_value_seed(Records::new(imp, list, owner, snapshot_job))?
+                }
+                "tags" => map.next_value_seed(Records::new(imp, list, owner, tags))?,
+                "sellingSettings" => {
+                    map.next_value_seed(Records::new(imp, list, owner, selling_settings))?
+                }
+                "snapshots" => map.next_value_seed(Records::new(imp, list, owner, snapshot))?,
                 _ => map.next_value_seed(Records::new(imp, list, owner, invitation))?,
             }
         }

@@ -3,10 +3,11 @@
 //! is written from the stored records as they are, an import is read, checked and written
 //! record by record (`import`), so neither holds the document in memory.
 //!
-//! The document: `{"format": "partnercentral-local/state", "version": 2,
+//! The document: `{"format": "partnercentral-local/state", "version": 3,
 //! "nextOpportunityNumber": N, "scopes": [{"accountId", "catalog", "opportunities",
-//! "awsSummaries", "solutions", "tasks", "idempotency"}], "catalogs": [{"catalog",
-//! "engagements", "invitations"}]}` (version 1: no `catalogs`; it still loads).
+//! "awsSummaries", "solutions", "tasks", "idempotency", "snapshotJobs", "tags",
+//! "sellingSettings"}], "catalogs": [{"catalog", "engagements", "invitations", "snapshots"}]}`
+//! (version 1: no `catalogs`; version 2: no snapshots, jobs, tags or settings; both still load).
 
 mod check;
 mod import;
