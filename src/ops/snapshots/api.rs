@@ -15,6 +15,13 @@ use crate::store::{OpportunityRecord, SnapshotJobRecord, Store};
 
 const TEMPLATE: &str = "ResourceSnapshotTemplateIdentifier";
 
+/// Whether a member of the snapshot's engagement may read it: every member reads the shared
+/// view, whenever it joined (snapshots stay readable by the engagement's members); AWS's own
+/// view is read by the accounts it targets (the owner).
+fn visible(ctx: &Context, rec: &crate::store::SnapshotRecord) -> bool {
+    rec.template != AWS_FULL_VIEW || rec.target_member_accounts.contains(&ctx.account)
+}
+
 /// Refuses a template partners may not snapshot.
 fn check_template(name: &str) -> Result<(), ServiceError> {
     if view::partner_template(name) {
@@ -105,7 +112,7 @@ pub fn get<S: Store>(
                     }
                 })
             })?;
-        if !rec.target_member_accounts.contains(&ctx.account) {
+        if !visible(ctx, &rec) {
             return Err(ServiceError::AccessDenied(format!(
                 "This {template} snapshot of {resource} is shared with its owner only."
             )));
@@ -128,7 +135,7 @@ pub fn list<S: Store>(
     let keep = |member: &str, value: &str| str_at(input, member).is_none_or(|w| w == value);
     let found: Vec<_> = records
         .into_iter()
-        .filter(|r| r.target_member_accounts.contains(&ctx.account))
+        .filter(|r| visible(ctx, r))
         .filter(|r| {
             keep("ResourceType", &r.resource_type)
                 && keep("ResourceIdentifier", &r.resource_id)
