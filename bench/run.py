@@ -11,6 +11,7 @@ partnercentral-local returned for the same request.
     python3 bench/run.py --only export,bad-request   # selected scenarios only
     python3 bench/run.py --only invitations          # the inbound path (engagement invitations)
     python3 bench/run.py --only engagements          # reading, listing and searching engagements
+    python3 bench/run.py --only snapshot-jobs        # UpdateOpportunity with and without a running job
     python3 bench/run.py --only seed                 # seeding memory, and a 1M document bad at its end
 """
 import argparse
@@ -41,7 +42,7 @@ ACCESS_KEY, SECRET = "AKIDBENCH", "bench-secret"
 TARGET = "AWSPartnerCentralSelling."
 # What --only chooses from, in the order they run.
 SCENARIOS = ("summary", "sigv4", "create", "large", "export", "bad-request", "invitations", "engagements",
-             "seed")
+             "snapshot-jobs", "seed")
 # Seeding 1,000,000 opportunities before the import streamed (bench/RESULTS.md of 2026-11-27 01:22,
 # same machine, same generator): "no slower than today" is measured against it.
 SEED_1M_BEFORE_STREAMING_S = 64.8
@@ -338,6 +339,88 @@ class Bench:
         print(f"  {name} c={conns}: {row['rps']:.0f} req/s (ceiling {row['ceiling']:.0f}, "
               f"ratio {row['ratio']:.2f}), p50 {row['p50']:.2f} ms, p99 {row['p99']:.2f} ms, "
               f"errors {row['errors']}", file=sys.stderr)
+        return row
+
+    def snapshot_job_writes(self, data_dir, seconds, threads=4, rounds=2):
+        """UpdateOpportunity, each writer on its own opportunity, changing a field of the
+        snapshot view every time (the worst case: every write makes a revision), without and
+        with a running snapshot job on the opportunities, alternating; the ratio is with/without
+        on the same server."""
+        srv = serve(data_dir)
+        headers = {"Content-Type": "application/x-amz-json-1.0"}
+
+        def call(conn, op, body):
+            conn.request("POST", "/", body=json.dumps(body), headers=dict(headers, **{"X-Amz-Target": TARGET + op}))
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"{op}: {resp.status} {data[:300]!r}")
+            return json.loads(data) if data else {}
+
+        base = json.loads(CREATE_BODY)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        try:
+            eid = call(conn, "CreateEngagement", {"Catalog": CATALOG, "ClientToken": "bench-e"})["Id"]
+            plain, followed = [], []
+            for i in range(2 * threads):
+                oid = call(conn, "CreateOpportunity", dict(base, ClientToken=f"bench-{i}"))["Id"]
+                (plain if i < threads else followed).append(oid)
+            for oid in followed:
+                job = call(conn, "CreateResourceSnapshotJob", {
+                    "Catalog": CATALOG, "ClientToken": f"job-{oid}", "EngagementIdentifier": eid,
+                    "ResourceType": "Opportunity", "ResourceIdentifier": oid,
+                    "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView"})["Id"]
+                call(conn, "StartResourceSnapshotJob", {"Catalog": CATALOG, "ResourceSnapshotJobIdentifier": job})
+        finally:
+            conn.close()
+
+        def writer(oid, deadline, counts, latencies):
+            c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+            body = dict(base, Identifier=oid)
+            for k in ("ClientToken", "Origin", "PartnerOpportunityIdentifier"):
+                body.pop(k, None)
+            got = call(c, "GetOpportunity", {"Catalog": CATALOG, "Identifier": oid})
+            lmd = got["LastModifiedDate"]
+            n = 0
+            while time.monotonic() < deadline:
+                body["LastModifiedDate"] = lmd
+                body["LifeCycle"] = dict(body["LifeCycle"], NextSteps=f"step {n}")
+                t0 = time.monotonic()
+                lmd = call(c, "UpdateOpportunity", body)["LastModifiedDate"]
+                latencies.append((time.monotonic() - t0) * 1000)
+                n += 1
+            counts.append(n)
+            c.close()
+
+        def phase(ids):
+            counts, latencies = [], []
+            deadline = time.monotonic() + seconds
+            ts = [threading.Thread(target=writer, args=(oid, deadline, counts, latencies)) for oid in ids]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            latencies.sort()
+            pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+            return {"rps": sum(counts) / seconds, "p50": pick(0.5), "p99": pick(0.99)}
+
+        without, with_job = [], []
+        try:
+            phase(plain)  # warm
+            for _ in range(rounds):
+                without.append(phase(plain))
+                with_job.append(phase(followed))
+        finally:
+            srv.stop()
+        med = lambda runs, k: statistics.median(r[k] for r in runs)
+        row = {"scenario": "UpdateOpportunity with a running snapshot job (ceiling: the same, no job)",
+               "conns": threads, "rps": med(with_job, "rps"), "p50": med(with_job, "p50"),
+               "p99": med(with_job, "p99"), "ceiling": med(without, "rps"),
+               "ratio": med(with_job, "rps") / med(without, "rps"), "ceiling_p99": med(without, "p99"),
+               "errors": 0, "target": None}
+        self.rows.append(row)
+        print(f"  snapshot jobs: {row['rps']:.0f} updates/s with a running job, {row['ceiling']:.0f} without "
+              f"(ratio {row['ratio']:.2f}), p99 {row['p99']:.2f} vs {row['ceiling_p99']:.2f} ms", file=sys.stderr)
         return row
 
     def note_rss(self, label, proc):
@@ -749,7 +832,10 @@ def run(args):
                           [search], 8)
             bench.note_rss("after the engagement reads", srv)
             srv.stop()
-        # 8. State in bounded memory: seeding, and a huge document bad at its very end.
+        # 8. Writes followed by a running snapshot job (durable store).
+        if bench.want("snapshot-jobs"):
+            bench.snapshot_job_writes(pathlib.Path(work) / "jobs", args.seconds)
+        # 9. State in bounded memory: seeding, and a huge document bad at its very end.
         if bench.want("seed"):
             seeding = bench.seeding(args.seed_records, args.large)
     finally:

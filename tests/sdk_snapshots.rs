@@ -831,16 +831,19 @@ async fn members_read_shared_snapshots_and_only_the_owner_reads_aws_view() {
         (who.to_string(), opp.to_string(), VIEW.to_string(), revision)
     };
     let aws_of_a = ("aws".to_string(), oa.clone(), AWS_VIEW.to_string(), 1);
+    let aws_of_b = ("aws".to_string(), ob.clone(), AWS_VIEW.to_string(), 1);
     // B lists A's shared snapshots, every revision (members read them whenever they joined).
     assert_eq!(
         snapshots(&b, &eng, Some(A)).await.unwrap(),
         [view_of(A, &oa, 1), view_of(A, &oa, 2)]
     );
+    // ... and AWS's view of its own approved opportunity, never of A's.
     assert_eq!(
         snapshots(&b, &eng, None).await.unwrap(),
         [
             view_of(A, &oa, 1),
             view_of(A, &oa, 2),
+            aws_of_b.clone(),
             view_of(B, &ob, 1),
             view_of(B, &ob, 2),
         ]
@@ -857,7 +860,7 @@ async fn members_read_shared_snapshots_and_only_the_owner_reads_aws_view() {
         ]
     );
     assert_eq!(snapshots(&a, &eng, Some("aws")).await.unwrap(), [aws_of_a]);
-    assert_eq!(snapshots(&b, &eng, Some("aws")).await.unwrap(), []);
+    assert_eq!(snapshots(&b, &eng, Some("aws")).await.unwrap(), [aws_of_b]);
 
     // B reads A's latest revision: A's customer, approved, shared with every member.
     let latest_a = snapshot(&b, &eng, &oa, VIEW, None)
@@ -958,13 +961,16 @@ async fn members_read_shared_snapshots_and_only_the_owner_reads_aws_view() {
             .expect_err("AWS's view is its owner's");
         assert!(err.is_access_denied_exception(), "{err:?}");
     }
-    // DEVIATION: B's opportunity was approved with A's (it has its AWS summary), yet AWS
-    // produced no AwsOpportunitySummaryFullView of it (api-rest.md §4.1: AWS produces it for
-    // AWS-side updates, owner-only). The approval reaches B's opportunity as a plain update.
-    let err = snapshot(&b, &eng, &ob, AWS_VIEW, None)
+    // B's opportunity was approved with A's: AWS produced its own view of it, for B alone.
+    let aws_view = snapshot(&b, &eng, &ob, AWS_VIEW, None)
         .await
-        .expect_err("DEVIATION: no AWS view of B's approved opportunity");
-    assert!(err.is_resource_not_found_exception(), "{err:?}");
+        .expect("B reads AWS's view of its approved opportunity");
+    assert_eq!(aws_view.created_by(), Some("aws"));
+    assert_eq!(aws_view.target_member_accounts(), [B.to_string()]);
+    let err = snapshot(&a, &eng, &ob, AWS_VIEW, None)
+        .await
+        .expect_err("A may not read AWS's view of B's opportunity");
+    assert!(err.is_access_denied_exception(), "{err:?}");
 
     // C is no member: denied, whatever it asks.
     let err = snapshots(&c, &eng, None)
@@ -1044,22 +1050,21 @@ async fn members_read_shared_snapshots_and_only_the_owner_reads_aws_view() {
             .into_service_error();
         assert!(err.is_validation_exception(), "{template}: {err:?}");
     }
-    // DEVIATION: api-rest.md §9 says any template name other than the three is a
-    // ValidationException; GetResourceSnapshot answers ResourceNotFoundException and
-    // ListResourceSnapshots an empty list for one.
+    // A name that is no template is a ValidationException on reads too (research §9).
     let err = snapshot(&a, &eng, &oa, "Bogus", None)
         .await
-        .expect_err("DEVIATION: an unknown template is not found");
-    assert!(err.is_resource_not_found_exception(), "{err:?}");
-    let listed = a
+        .expect_err("an unknown template is refused");
+    assert!(err.is_validation_exception(), "{err:?}");
+    let err = a
         .list_resource_snapshots()
         .catalog(CATALOG)
         .engagement_identifier(&eng)
         .resource_snapshot_template_identifier("Bogus")
         .send()
         .await
-        .expect("DEVIATION: an unknown template filters everything out");
-    assert!(listed.resource_snapshot_summaries().is_empty());
+        .expect_err("an unknown template filter is refused")
+        .into_service_error();
+    assert!(err.is_validation_exception(), "{err:?}");
 
     // An explicit snapshot is a new revision even when nothing changed.
     let (arn, revision) = explicit_snapshot(&a, "explicit-1", &eng, &oa).await;

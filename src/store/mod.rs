@@ -256,6 +256,13 @@ impl EngagementRecord {
     }
 }
 
+/// A digest of a snapshot payload, to tell whether a view changed without reading the stored
+/// snapshot back (serde_json writes object members in a stable order).
+pub fn payload_hash(payload: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(payload.to_string().as_bytes()))
+}
+
 /// One immutable revision of a resource's template view in an engagement, shared with its
 /// `target_member_accounts`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -530,6 +537,15 @@ pub trait Tx {
         template: &str,
         revision: Option<u32>,
     ) -> Result<Option<SnapshotRecord>, StoreError>;
+    /// The latest revision of a resource's template view and its payload's
+    /// [`payload_hash`], without reading the snapshot.
+    fn latest_revision(
+        &self,
+        catalog: &str,
+        engagement: &str,
+        resource_id: &str,
+        template: &str,
+    ) -> Result<Option<(u32, String)>, StoreError>;
     /// Every snapshot of an engagement, by resource, template and revision.
     fn list_snapshots(
         &self,

@@ -99,7 +99,8 @@ CREATE INDEX IF NOT EXISTS engagement_members_by_created
     ON engagement_members (catalog, account, created_at, engagement_id);
 CREATE TABLE IF NOT EXISTS snapshots (
     catalog TEXT NOT NULL, id TEXT NOT NULL, engagement_id TEXT NOT NULL,
-    resource_id TEXT NOT NULL, template TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL,
+    resource_id TEXT NOT NULL, template TEXT NOT NULL, revision INTEGER NOT NULL,
+    payload_hash TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (catalog, id)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS snapshots_by_revision
@@ -1209,8 +1210,9 @@ impl Tx for SqliteTx<'_> {
         );
         self.tx
             .prepare_cached(
-                "INSERT INTO snapshots (catalog, id, engagement_id, resource_id, template, revision, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO snapshots
+                   (catalog, id, engagement_id, resource_id, template, revision, payload_hash, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 catalog,
@@ -1219,9 +1221,29 @@ impl Tx for SqliteTx<'_> {
                 rec.resource_id,
                 rec.template,
                 rec.revision,
+                super::payload_hash(&rec.payload),
                 to_json(rec)?
             ])?;
         Ok(())
+    }
+
+    fn latest_revision(
+        &self,
+        catalog: &str,
+        engagement: &str,
+        resource_id: &str,
+        template: &str,
+    ) -> Result<Option<(u32, String)>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT revision, payload_hash FROM snapshots WHERE catalog = ?1 AND engagement_id = ?2
+                   AND resource_id = ?3 AND template = ?4 ORDER BY revision DESC LIMIT 1",
+            )?
+            .query_row(params![catalog, engagement, resource_id, template], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
     }
 
     fn get_snapshot(

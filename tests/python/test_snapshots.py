@@ -212,8 +212,9 @@ def test_members_see_shared_snapshots_and_only_the_owner_sees_aws_view(server):
     with pytest.raises(cb.exceptions.AccessDeniedException):
         cb.get_resource_snapshot(Catalog="Sandbox", EngagementIdentifier=eid, ResourceType="Opportunity",
                                  ResourceIdentifier=oid, ResourceSnapshotTemplateIdentifier=AWS_VIEW)
-    assert AWS_VIEW not in {s["ResourceSnapshotTemplateName"] for s in cb.list_resource_snapshots(
-        Catalog="Sandbox", EngagementIdentifier=eid)["ResourceSnapshotSummaries"]}
+    assert (oid, AWS_VIEW) not in {(s["ResourceId"], s["ResourceSnapshotTemplateName"]) for s in
+                                   cb.list_resource_snapshots(Catalog="Sandbox", EngagementIdentifier=eid)[
+                                       "ResourceSnapshotSummaries"]}
     # An AWS-side change revises AWS's view; a no-op patch does not.
     status, _, _ = admin(server, "PATCH", f"/accounts/{a}/catalogs/Sandbox/aws-opportunities/{oid}",
                          {"LifeCycle": {"Stage": "Qualified"}})
@@ -233,8 +234,19 @@ def test_members_see_shared_snapshots_and_only_the_owner_sees_aws_view(server):
             call()
     with pytest.raises(ca.exceptions.ResourceNotFoundException):
         ca.list_resource_snapshots(Catalog="AWS", EngagementIdentifier=eid)
-    # B's own follows: its accepted opportunity has a running job and its own revisions.
+    # B's own follows: its accepted opportunity has a running job and its own revisions, and
+    # AWS's view of it (approved with A's) is B's alone.
     assert revisions(cb, eid, theirs) != []
+    own = cb.get_resource_snapshot(Catalog="Sandbox", EngagementIdentifier=eid, ResourceType="Opportunity",
+                                   ResourceIdentifier=theirs, ResourceSnapshotTemplateIdentifier=AWS_VIEW)
+    assert own["TargetMemberAccounts"] == [b] and own["CreatedBy"] == "aws"
+    # A name that is no template is refused on reads as well.
+    with pytest.raises(cb.exceptions.ValidationException):
+        cb.get_resource_snapshot(Catalog="Sandbox", EngagementIdentifier=eid, ResourceType="Opportunity",
+                                 ResourceIdentifier=theirs, ResourceSnapshotTemplateIdentifier="Nope")
+    with pytest.raises(cb.exceptions.ValidationException):
+        cb.list_resource_snapshots(Catalog="Sandbox", EngagementIdentifier=eid,
+                                   ResourceSnapshotTemplateIdentifier="Nope")
 
 
 # ------------------------------------------------------------------------------ tags

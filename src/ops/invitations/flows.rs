@@ -553,9 +553,14 @@ fn approve_followers(
         if w.tx.get_aws_summary(&scope, id)?.is_none() {
             w.tx.put_aws_summary(&scope, &aws_side::new_summary(&opp))?;
         }
+        // AWS's decision, for the member's opportunity (its AWS view follows, as the owner's).
         w.changed(Change::ForAccount {
             account: account.to_string(),
-            change: Box::new(Change::OpportunityUpdated { id: id.to_string() }),
+            change: Box::new(Change::Reviewed {
+                id: id.to_string(),
+                decision: APPROVED.to_string(),
+                engagement: None,
+            }),
         });
     }
     Ok(())

@@ -22,6 +22,22 @@ fn visible(ctx: &Context, rec: &crate::store::SnapshotRecord) -> bool {
     rec.template != AWS_FULL_VIEW || rec.target_member_accounts.contains(&ctx.account)
 }
 
+/// Refuses a template name that names no template (reads).
+fn check_known(name: &str) -> Result<(), ServiceError> {
+    if view::known_template(name) {
+        return Ok(());
+    }
+    Err(ServiceError::invalid(
+        TEMPLATE,
+        Code::InvalidValue,
+        format!(
+            "{TEMPLATE}: '{name}' is not a snapshot template; templates: {}, {}.",
+            view::SUMMARY_VIEW,
+            AWS_FULL_VIEW
+        ),
+    ))
+}
+
 /// Refuses a template partners may not snapshot.
 fn check_template(name: &str) -> Result<(), ServiceError> {
     if view::partner_template(name) {
@@ -94,6 +110,7 @@ pub fn get<S: Store>(
     let engagement = str_at(input, "EngagementIdentifier").unwrap_or_default();
     let resource = str_at(input, "ResourceIdentifier").unwrap_or_default();
     let template = str_at(input, TEMPLATE).unwrap_or_default();
+    check_known(template)?;
     let revision = input
         .get("Revision")
         .and_then(Value::as_u64)
@@ -128,6 +145,9 @@ pub fn list<S: Store>(
     input: &Value,
 ) -> Result<Reply, ServiceError> {
     let engagement = str_at(input, "EngagementIdentifier").unwrap_or_default();
+    if let Some(t) = str_at(input, TEMPLATE) {
+        check_known(t)?;
+    }
     let records = svc.store.read(|tx| {
         access::engagement(tx, ctx, engagement)?;
         Ok::<_, ServiceError>(tx.list_snapshots(&ctx.catalog, engagement)?)
@@ -225,7 +245,7 @@ pub fn start_job<S: Store>(
         job.status = RUNNING.to_string();
         // Starting syncs at once: a revision if the view moved while the job was stopped.
         match access::find_opportunity(w.tx, ctx, &job.resource_id)? {
-            Some(opp) => flows::run_job(w, ctx, &mut job, &opp),
+            Some(opp) => flows::run_job(w, ctx, &mut job, &opp, true),
             None => {
                 job.last_failure =
                     Some(format!("Opportunity {} no longer exists.", job.resource_id));
@@ -280,15 +300,34 @@ pub fn get_job<S: Store>(
     input: &Value,
 ) -> Result<Reply, ServiceError> {
     let id = str_at(input, "ResourceSnapshotJobIdentifier").unwrap_or_default();
-    let job = svc
-        .store
-        .read(|tx| tx.get_snapshot_job(&access::private(ctx), id))?
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "Snapshot job {id} was not found in catalog {} of account {}.",
-                ctx.catalog, ctx.account
-            ))
-        })?;
+    let (mut job, latest) = svc.store.read(|tx| {
+        let job = tx
+            .get_snapshot_job(&access::private(ctx), id)?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "Snapshot job {id} was not found in catalog {} of account {}.",
+                    ctx.catalog, ctx.account
+                ))
+            })?;
+        let latest = tx.get_snapshot(
+            &ctx.catalog,
+            &job.engagement_id,
+            &job.resource_id,
+            &job.template,
+            None,
+        )?;
+        Ok::<_, ServiceError>((job, latest))
+    })?;
+    // The job's last execution: its start, or the latest revision taken since while it runs.
+    if let Some(rev) = latest
+        && job.status == RUNNING
+        && job
+            .last_successful_execution_date
+            .as_deref()
+            .is_some_and(|d| rev.created_at.as_str() > d)
+    {
+        job.last_successful_execution_date = Some(rev.created_at);
+    }
     Ok(Reply::Doc(view::job(ctx, &job)))
 }
 

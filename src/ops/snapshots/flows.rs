@@ -66,11 +66,15 @@ pub fn take(
         )
     };
     let latest =
-        w.tx.get_snapshot(&ctx.catalog, engagement_id, &opp.id, template, None)?;
-    if taking == Taking::OnChange && latest.as_ref().is_some_and(|l| l.payload == payload) {
+        w.tx.latest_revision(&ctx.catalog, engagement_id, &opp.id, template)?;
+    if taking == Taking::OnChange
+        && latest
+            .as_ref()
+            .is_some_and(|(_, hash)| *hash == crate::store::payload_hash(&payload))
+    {
         return Ok(None);
     }
-    let revision = latest.map_or(1, |l| l.revision + 1);
+    let revision = latest.map_or(1, |(r, _)| r + 1);
     let rec = SnapshotRecord {
         engagement_id: engagement_id.to_string(),
         resource_type: "Opportunity".to_string(),
@@ -149,18 +153,21 @@ pub fn start_job(
         last_failure: None,
     });
     job.status = RUNNING.to_string();
-    run_job(w, ctx, &mut job, opp)?;
+    run_job(w, ctx, &mut job, opp, true)?;
     Ok(job.id)
 }
 
-/// Runs one job on the current state of its opportunity and stores the job.
+/// Runs one job on the current state of its opportunity. The job's row is written only when
+/// the run made a revision or the job's own state changed (`dirty`), so a running job costs a
+/// write one snapshot row and, at most, the job's.
 pub fn run_job(
     w: &mut Write<'_>,
     ctx: &Context,
     job: &mut SnapshotJobRecord,
     opp: &OpportunityRecord,
+    dirty: bool,
 ) -> Result<(), ServiceError> {
-    take(
+    let made = take(
         w,
         ctx,
         &job.engagement_id,
@@ -168,9 +175,11 @@ pub fn run_job(
         &job.template,
         Taking::OnChange,
     )?;
-    job.last_successful_execution_date = Some(w.stamp());
-    job.last_failure = None;
-    w.tx.put_snapshot_job(&access::private(ctx), job)?;
+    if made.is_some() || dirty || job.last_failure.is_some() {
+        job.last_successful_execution_date = Some(w.stamp());
+        job.last_failure = None;
+        w.tx.put_snapshot_job(&access::private(ctx), job)?;
+    }
     Ok(())
 }
 
@@ -222,7 +231,7 @@ pub(crate) fn follow(w: &mut Write<'_>, ctx: &Context) -> Result<(), ServiceErro
             continue;
         };
         for mut job in jobs.into_iter().filter(|j| j.status == RUNNING) {
-            run_job(w, &owner, &mut job, &opp)?;
+            run_job(w, &owner, &mut job, &opp, false)?;
         }
         if let Some(engagement) = linked {
             take(

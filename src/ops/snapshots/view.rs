@@ -17,6 +17,11 @@ pub const SUMMARY_VIEW: &str = "OpportunitySummaryView";
 pub const SUMMARY_VIEW_ALIAS: &str = "Opportunity";
 pub const AWS_FULL_VIEW: &str = "AwsOpportunitySummaryFullView";
 
+/// Whether a template exists at all (reads name any; partners create only theirs).
+pub fn known_template(name: &str) -> bool {
+    partner_template(name) || name == AWS_FULL_VIEW
+}
+
 /// Whether partners may snapshot a template (AWS produces its own view).
 pub fn partner_template(name: &str) -> bool {
     name == SUMMARY_VIEW || name == SUMMARY_VIEW_ALIAS
