@@ -369,3 +369,59 @@ def test_snapshots_jobs_tags_and_settings_survive_restart_export_and_reset(tmp_p
         assert revisions(c, eid, oid) == [1]
     finally:
         s.stop()
+
+
+def test_each_acknowledged_write_has_its_revision_after_sigkill(tmp_path):
+    """A running job's revision is written in the same transaction as the change it follows: after
+    SIGKILL, every acknowledged update's view is a revision, and no revision exists for a change
+    that was never acknowledged."""
+    import signal
+    import threading
+    import time
+    a = account()
+    s = Server("--data-dir", str(tmp_path)).start()
+    c = s.client(account=a, check_shapes=False)
+    oid = new_opportunity(c)
+    eid = create(c, [PROJECT_CONTEXT])["Id"]
+    job = snapshot_job(c, eid, oid)
+    c.start_resource_snapshot_job(Catalog="Sandbox", ResourceSnapshotJobIdentifier=job["Id"])
+    acked, sent = [], []
+    stop = threading.Event()
+
+    def write():
+        w = s.client(account=a, check_shapes=False, connect_timeout=1, read_timeout=3)
+        body = update_input(w.get_opportunity(Catalog="Sandbox", Identifier=oid))
+        n = 0
+        while not stop.is_set():
+            body["LifeCycle"]["NextSteps"] = f"step {n}"
+            sent.append(f"step {n}")
+            try:
+                body["LastModifiedDate"] = w.update_opportunity(**body)["LastModifiedDate"]
+            except Exception:
+                return
+            acked.append(f"step {n}")
+            n += 1
+
+    t = threading.Thread(target=write)
+    t.start()
+    time.sleep(0.6)
+    s.stop(signal.SIGKILL)
+    stop.set()
+    t.join(timeout=10)
+    assert len(acked) > 5
+    s = Server("--data-dir", str(tmp_path)).start()
+    try:
+        c = s.client(account=a)
+        steps = []
+        for r in revisions(c, eid, oid):
+            snap = c.get_resource_snapshot(Catalog="Sandbox", EngagementIdentifier=eid, ResourceType="Opportunity",
+                                           ResourceIdentifier=oid, ResourceSnapshotTemplateIdentifier=SUMMARY,
+                                           Revision=r)
+            steps.append(snap["Payload"]["OpportunitySummary"]["Lifecycle"]["NextSteps"])
+        # Revision 1 is the view at start; then one per committed update, in order.
+        assert steps[1:len(acked) + 1] == acked
+        assert set(steps[1:]) <= set(sent) and len(steps) - 1 - len(acked) <= 1
+        current = c.get_opportunity(Catalog="Sandbox", Identifier=oid)["LifeCycle"]["NextSteps"]
+        assert current == steps[-1]
+    finally:
+        s.stop()
