@@ -9,19 +9,18 @@ use aws_sdk_partnercentralselling as pc;
 use pc::primitives::DateTime;
 use pc::types::{
     Account, AccountReceiver, Address, AwsSubmission, Contact, CountryCode, Customer,
-    CustomerProjectsContext, DeliveryModel, EngagementContextDetails, EngagementContextPayload,
+    CustomerProjectsContext, EngagementContextDetails, EngagementContextPayload,
     EngagementContextType, EngagementCustomer, EngagementCustomerProjectDetails,
-    EngagementInvitationPayloadType, ExpectedCustomerSpend, Industry, Invitation, InvitationStatus,
-    LeadContact, LeadContext, LeadCustomer, LeadInteraction, LeadInvitationCustomer,
-    LeadInvitationInteraction, LeadInvitationPayload, LifeCycle, OpportunityInvitationPayload,
-    OpportunityOrigin, ParticipantType, Payload, PaymentFrequency, PrimaryNeedFromAws, Project,
-    ProjectDetails, ProspectingTaskStatus, ReasonCode, Receiver, ReceiverResponsibility,
-    RelatedEntityType, ResourceType, ReviewStatus, SalesActivity, SalesInvolvementType,
-    SenderContact, Stage, TaskStatus, UpdateEngagementContextPayload, UpdateLeadContext,
-    Visibility,
+    EngagementInvitationPayloadType, Industry, Invitation, InvitationStatus, LeadContact,
+    LeadContext, LeadCustomer, LeadInteraction, LeadInvitationCustomer, LeadInvitationInteraction,
+    LeadInvitationPayload, OpportunityInvitationPayload, OpportunityOrigin, ParticipantType,
+    Payload, PrimaryNeedFromAws, Project, ProjectDetails, ProspectingTaskStatus, ReasonCode,
+    Receiver, ReceiverResponsibility, RelatedEntityType, ResourceType, ReviewStatus,
+    SalesInvolvementType, SenderContact, Stage, TaskStatus, UpdateEngagementContextPayload,
+    UpdateLeadContext, Visibility,
 };
 
-use common::{Binary, admin, client};
+use common::{Binary, admin, client, customer, is_id, life_cycle, project, spend};
 
 const CATALOG: &str = "Sandbox";
 /// The partner that submits (sequence 3) or shares the lead (sequence 4).
@@ -38,77 +37,8 @@ const LEAD_PROBLEM: &str = "Sensor data sits unused in every plant.";
 /// A well-formed engagement id no engagement has.
 const UNKNOWN_ENGAGEMENT: &str = "eng-zzzzzzzzzzzzzz";
 
-/// `prefix` followed by exactly `n` characters of `[0-9a-z]`.
-fn is_id(value: &str, prefix: &str, n: usize) -> bool {
-    value.strip_prefix(prefix).is_some_and(|rest| {
-        rest.len() == n
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
-    })
-}
-
 fn engagement_arn(id: &str) -> String {
     format!("arn:aws:partnercentral:us-east-1::catalog/{CATALOG}/engagement/{id}")
-}
-
-/// The customer of an opportunity AWS accepts (as tests/sdk_lifecycle.rs).
-fn customer() -> Customer {
-    Customer::builder()
-        .account(
-            Account::builder()
-                .company_name("Acme Corp")
-                .industry(Industry::SoftwareInternet)
-                .website_url("https://acme.example.com")
-                .address(
-                    Address::builder()
-                        .country_code(CountryCode::Us)
-                        .state_or_region("Washington")
-                        .postal_code("98101")
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .contacts(
-            Contact::builder()
-                .email("ann@acme.example.com")
-                .first_name("Ann")
-                .last_name("Lee")
-                .build(),
-        )
-        .build()
-}
-
-fn spend() -> ExpectedCustomerSpend {
-    ExpectedCustomerSpend::builder()
-        .amount("5000")
-        .currency_code("USD".into())
-        .frequency(PaymentFrequency::Monthly)
-        .target_company("AWS")
-        .build()
-        .unwrap()
-}
-
-/// The project of an opportunity AWS accepts, under `title` and `problem`.
-fn project(title: &str, problem: &str) -> Project {
-    Project::builder()
-        .title(title)
-        .customer_business_problem(problem)
-        .customer_use_case("Migration / Database Migration")
-        .delivery_models(DeliveryModel::SaasOrPaas)
-        .sales_activities(SalesActivity::InitializedDiscussionsWithCustomer)
-        .expected_customer_spend(spend())
-        .build()
-}
-
-fn life_cycle() -> LifeCycle {
-    LifeCycle::builder()
-        .stage(Stage::Prospect)
-        .next_steps("Discovery call")
-        // AWS refuses a target close date that is not in the future.
-        .target_close_date("2030-06-30")
-        .build()
 }
 
 async fn create_opportunity(c: &pc::Client) -> String {

@@ -5,15 +5,14 @@ mod common;
 
 use aws_sdk_partnercentralselling as pc;
 use pc::types::{
-    Account, AccountReceiver, Address, AwsSubmission, Contact, CountryCode, Customer,
-    DeliveryModel, EngagementCustomer, ExpectedCustomerSpend, Industry, Invitation, LifeCycle,
-    OpportunityInvitationPayload, Payload, PaymentFrequency, PrimaryNeedFromAws, Project,
-    ProjectDetails, Receiver, ReceiverResponsibility, RelatedEntityType, ResourceSnapshotJobStatus,
-    ResourceType, SalesActivity, SalesInvolvementType, SenderContact, SortBy, SortObject,
-    SortOrder, Stage, Tag, TaskStatus, Visibility,
+    AccountReceiver, AwsSubmission, CountryCode, EngagementCustomer, Industry, Invitation,
+    LifeCycle, OpportunityInvitationPayload, Payload, PrimaryNeedFromAws, Project, ProjectDetails,
+    Receiver, ReceiverResponsibility, RelatedEntityType, ResourceSnapshotJobStatus, ResourceType,
+    SalesInvolvementType, SenderContact, SortBy, SortObject, SortOrder, Stage, Tag, TaskStatus,
+    Visibility,
 };
 
-use common::{Binary, admin, client};
+use common::{Binary, admin, client, customer, is_id, life_cycle, project, spend};
 
 const CATALOG: &str = "Sandbox";
 const A: &str = "111111111111";
@@ -22,62 +21,6 @@ const C: &str = "333333333333";
 const SOLUTION: &str = "S-1234567";
 const VIEW: &str = "OpportunitySummaryView";
 const AWS_VIEW: &str = "AwsOpportunitySummaryFullView";
-
-fn customer() -> Customer {
-    Customer::builder()
-        .account(
-            Account::builder()
-                .company_name("Acme Corp")
-                .industry(Industry::SoftwareInternet)
-                .website_url("https://acme.example.com")
-                .address(
-                    Address::builder()
-                        .country_code(CountryCode::Us)
-                        .state_or_region("Washington")
-                        .postal_code("98101")
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .contacts(
-            Contact::builder()
-                .email("ann@acme.example.com")
-                .first_name("Ann")
-                .last_name("Lee")
-                .build(),
-        )
-        .build()
-}
-
-fn spend() -> ExpectedCustomerSpend {
-    ExpectedCustomerSpend::builder()
-        .amount("5000")
-        .currency_code("USD".into())
-        .frequency(PaymentFrequency::Monthly)
-        .target_company("AWS")
-        .build()
-        .unwrap()
-}
-
-fn project() -> Project {
-    Project::builder()
-        .title("Data platform")
-        .customer_business_problem("Quarter-end reports take three days.")
-        .customer_use_case("Migration / Database Migration")
-        .delivery_models(DeliveryModel::SaasOrPaas)
-        .sales_activities(SalesActivity::InitializedDiscussionsWithCustomer)
-        .expected_customer_spend(spend())
-        .build()
-}
-
-fn life_cycle() -> LifeCycle {
-    LifeCycle::builder()
-        .stage(Stage::Prospect)
-        .next_steps("Discovery call")
-        .target_close_date("2030-06-30")
-        .build()
-}
 
 fn tag(key: &str, value: &str) -> Tag {
     Tag::builder().key(key).value(value).build().unwrap()
@@ -107,23 +50,16 @@ fn snapshot_arn(engagement: &str, opportunity: &str, template: &str, revision: i
     )
 }
 
-/// `prefix` followed by exactly `n` characters of `[0-9a-z]`.
-fn is_id(value: &str, prefix: &str, n: usize) -> bool {
-    value.strip_prefix(prefix).is_some_and(|rest| {
-        rest.len() == n
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
-    })
-}
-
 /// An AWS-valid opportunity of the caller, with `tags` at creation.
 async fn create_opportunity(c: &pc::Client, token: &str, tags: Vec<Tag>) -> String {
     c.create_opportunity()
         .catalog(CATALOG)
         .client_token(token)
         .customer(customer())
-        .project(project())
+        .project(project(
+            "Data platform",
+            "Quarter-end reports take three days.",
+        ))
         .life_cycle(life_cycle())
         .primary_needs_from_aws(PrimaryNeedFromAws::CoSellTechnicalConsultation)
         .set_tags(if tags.is_empty() { None } else { Some(tags) })
@@ -1222,7 +1158,10 @@ async fn tags_on_opportunities_and_jobs() {
         .catalog(CATALOG)
         .client_token("reserved-tag")
         .customer(customer())
-        .project(project())
+        .project(project(
+            "Data platform",
+            "Quarter-end reports take three days.",
+        ))
         .life_cycle(life_cycle())
         .primary_needs_from_aws(PrimaryNeedFromAws::CoSellTechnicalConsultation)
         .tags(tag("aws:team", "x"))

@@ -68,6 +68,42 @@ pub(crate) fn matches_filters(doc: &Value, filters: &[(&str, Vec<String>)]) -> b
     })
 }
 
+/// Where a keyset page starts: the `(sort value, id)` of the previous page's last item, from
+/// a `NextToken` bound to the query (`fp`), or `None` on the first page.
+pub(crate) fn keyset_after(
+    input: &Value,
+    fp: &str,
+) -> Result<Option<(String, String)>, ServiceError> {
+    match input.get("NextToken").and_then(Value::as_str) {
+        Some(t) => {
+            let p = decode(fp, t).ok_or_else(bad_token)?;
+            let (value, id) = p.value.split_once('|').ok_or_else(bad_token)?;
+            Ok(Some((value.to_string(), id.to_string())))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `{items_key: items, NextToken?}` of a keyset page: a token naming `last` (its sort value and
+/// id) when more items follow.
+pub(crate) fn keyset_page(
+    fp: &str,
+    items_key: &str,
+    items: Vec<Value>,
+    last: Option<(&str, &str)>,
+) -> Value {
+    let mut out = Map::new();
+    out.insert(items_key.to_string(), Value::Array(items));
+    if let Some((value, id)) = last {
+        let position = Position {
+            value: format!("{value}|{id}"),
+            number: 0,
+        };
+        out.insert("NextToken".into(), Value::String(encode(fp, position)));
+    }
+    Value::Object(out)
+}
+
 /// One page of an in-memory list, as `{items_key: [...], NextToken?}`, with an offset token
 /// (for small collections only).
 pub(crate) fn offset_page(
@@ -136,6 +172,21 @@ pub(crate) fn task_page<S: Store>(
         items.reverse();
     }
     Ok(Reply::Doc(offset_page(input, items, 20, "TaskSummaries")?))
+}
+
+/// Marks a task `FAILED` with the model's reason code and a message, and stores it.
+pub(crate) fn fail_task(
+    w: &mut Write<'_>,
+    ctx: &Context,
+    task: &mut crate::store::TaskRecord,
+    reason: &str,
+    message: String,
+) -> Result<(), ServiceError> {
+    task.doc.insert("TaskStatus".into(), Value::from("FAILED"));
+    task.doc.insert("ReasonCode".into(), Value::from(reason));
+    task.doc.insert("Message".into(), Value::from(message));
+    w.tx.put_task(&crate::ops::access::private(ctx), task)?;
+    Ok(())
 }
 
 /// The id an `Identifier`-like member names: a bare id as is, or the last segment of an ARN

@@ -7,6 +7,10 @@ use std::process::{Child, Command, Stdio};
 
 use aws_sdk_partnercentralselling as pc;
 use pc::config::{BehaviorVersion, Credentials, Region};
+use pc::types::{
+    Account, Address, Contact, CountryCode, Customer, DeliveryModel, ExpectedCustomerSpend,
+    Industry, LifeCycle, PaymentFrequency, Project, SalesActivity, Stage,
+};
 
 /// The `partnercentral-local` binary running on a free loopback port.
 pub struct Binary {
@@ -96,4 +100,75 @@ pub fn retrying_client(url: &str, access_key: &str) -> pc::Client {
         .endpoint_url(url)
         .build();
     pc::Client::from_conf(conf)
+}
+
+// ------------------------------------------------------- an opportunity AWS accepts
+
+/// `prefix` followed by exactly `n` characters of `[0-9a-z]`.
+pub fn is_id(value: &str, prefix: &str, n: usize) -> bool {
+    value.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == n
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+    })
+}
+
+/// The customer of an opportunity AWS accepts (as tests/sdk_lifecycle.rs).
+pub fn customer() -> Customer {
+    Customer::builder()
+        .account(
+            Account::builder()
+                .company_name("Acme Corp")
+                .industry(Industry::SoftwareInternet)
+                .website_url("https://acme.example.com")
+                .address(
+                    Address::builder()
+                        .country_code(CountryCode::Us)
+                        .state_or_region("Washington")
+                        .postal_code("98101")
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .contacts(
+            Contact::builder()
+                .email("ann@acme.example.com")
+                .first_name("Ann")
+                .last_name("Lee")
+                .build(),
+        )
+        .build()
+}
+
+pub fn spend() -> ExpectedCustomerSpend {
+    ExpectedCustomerSpend::builder()
+        .amount("5000")
+        .currency_code("USD".into())
+        .frequency(PaymentFrequency::Monthly)
+        .target_company("AWS")
+        .build()
+        .unwrap()
+}
+
+/// The project of an opportunity AWS accepts, under `title` and `problem`.
+pub fn project(title: &str, problem: &str) -> Project {
+    Project::builder()
+        .title(title)
+        .customer_business_problem(problem)
+        .customer_use_case("Migration / Database Migration")
+        .delivery_models(DeliveryModel::SaasOrPaas)
+        .sales_activities(SalesActivity::InitializedDiscussionsWithCustomer)
+        .expected_customer_spend(spend())
+        .build()
+}
+
+pub fn life_cycle() -> LifeCycle {
+    LifeCycle::builder()
+        .stage(Stage::Prospect)
+        .next_steps("Discovery call")
+        // AWS refuses a target close date that is not in the future.
+        .target_close_date("2030-06-30")
+        .build()
 }

@@ -2,15 +2,16 @@
 //! members and resource associations, the AWS-curated groups, and their contexts. Every
 //! lookup of one engagement goes through [`access::engagement`] (members only).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{admin, contexts, search, view};
 use crate::domain::changes::{Change, EngagementFacts};
-use crate::domain::pagination::{self, Position};
+use crate::domain::pagination;
 use crate::domain::{company_name, ids, time};
 use crate::model::validate::Code;
 use crate::ops::common::{
-    bad_token, idempotent, offset_page, page_size, rendered_page, resolve_id, str_at, strings,
+    idempotent, keyset_after, keyset_page, offset_page, page_size, rendered_page, resolve_id,
+    str_at, strings,
 };
 use crate::ops::{Context, Service, ServiceError, Write, access};
 use crate::protocol::Reply;
@@ -146,14 +147,7 @@ pub fn list<S: Store>(
     };
     // Keyset pages over (CreatedAt, Id): a page reads what it shows, however many the caller has.
     let fp = pagination::fingerprint(input);
-    let after = match str_at(input, "NextToken") {
-        Some(t) => {
-            let p = pagination::decode(&fp, t).ok_or_else(bad_token)?;
-            let (at, id) = p.value.split_once('|').ok_or_else(bad_token)?;
-            Some((at.to_string(), id.to_string()))
-        }
-        None => None,
-    };
+    let after = keyset_after(input, &fp)?;
     let descending = str_at(input, "Sort.SortOrder") != Some("ASCENDING");
     let limit = page_size(input, 20);
     let mut page: Vec<EngagementRecord> = Vec::new();
@@ -173,19 +167,17 @@ pub fn list<S: Store>(
     })?;
     let more = page.len() > limit;
     page.truncate(limit);
-    let mut out = Map::new();
-    out.insert(
-        "EngagementSummaryList".into(),
-        Value::Array(page.iter().map(|e| view::summary(ctx, e)).collect()),
-    );
-    if more && let Some(last) = page.last() {
-        let position = Position {
-            value: format!("{}|{}", last.created_at, last.id),
-            number: 0,
-        };
-        out.insert("NextToken".into(), json!(pagination::encode(&fp, position)));
-    }
-    Ok(Reply::Doc(Value::Object(out)))
+    let items = page.iter().map(|e| view::summary(ctx, e)).collect();
+    let last = page
+        .last()
+        .filter(|_| more)
+        .map(|l| (l.created_at.as_str(), l.id.as_str()));
+    Ok(Reply::Doc(keyset_page(
+        &fp,
+        "EngagementSummaryList",
+        items,
+        last,
+    )))
 }
 
 pub fn search<S: Store>(

@@ -167,16 +167,16 @@ pub(crate) fn complete(
     let mut engagement = match access::engagement(w.tx, ctx, &id) {
         Ok(e) => e,
         Err(ServiceError::AccessDenied(m)) => {
-            return fail(w, ctx, task, "EngagementAccessDenied", m);
+            return crate::ops::common::fail_task(w, ctx, task, "EngagementAccessDenied", m);
         }
         Err(ServiceError::NotFound(m)) => {
-            return fail(w, ctx, task, "EngagementValidationFailed", m);
+            return crate::ops::common::fail_task(w, ctx, task, "EngagementValidationFailed", m);
         }
         Err(e) => return Err(e),
     };
     let lead = match convertible(ctx, &engagement, &context_id) {
         Ok(c) => c.clone(),
-        Err(r) => return fail(w, ctx, task, r.reason, r.message),
+        Err(r) => return crate::ops::common::fail_task(w, ctx, task, r.reason, r.message),
     };
     if engagement.contexts.len() >= contexts::MAX_CONTEXTS {
         let message = format!(
@@ -185,7 +185,7 @@ pub(crate) fn complete(
             engagement.id,
             contexts::MAX_CONTEXTS
         );
-        return fail(w, ctx, task, "ServiceQuotaExceeded", message);
+        return crate::ops::common::fail_task(w, ctx, task, "ServiceQuotaExceeded", message);
     }
     let num = w.tx.next_opportunity_number()?;
     let now = w.stamp();
@@ -220,35 +220,13 @@ pub(crate) fn complete(
     api::touch(w, ctx, &mut engagement);
     w.tx.put_engagement(&ctx.catalog, &engagement)?;
     // The task's tags land on the opportunity it creates; its job starts at once.
-    if let Some(tags) = task
-        .params
-        .as_ref()
-        .and_then(|p| p.get("Tags"))
-        .and_then(Value::as_array)
-    {
-        let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &opp.id);
-        crate::ops::tagging::api::add_tags(w, &scope, &arn, tags)?;
-    }
-    let job = crate::ops::snapshots::flows::start_job(w, ctx, &engagement.id, &opp)?;
+    let job =
+        crate::ops::snapshots::flows::follow_task_opportunity(w, ctx, &engagement.id, &opp, task)?;
     task.doc.insert("TaskStatus".into(), json!("COMPLETE"));
     task.doc.insert("OpportunityId".into(), json!(opp.id));
     task.doc.insert("ContextId".into(), json!(project_id));
     task.doc.insert("ResourceSnapshotJobId".into(), json!(job));
     w.tx.put_task(&scope, task)?;
-    Ok(())
-}
-
-fn fail(
-    w: &mut Write<'_>,
-    ctx: &Context,
-    task: &mut TaskRecord,
-    reason: &str,
-    message: String,
-) -> Result<(), ServiceError> {
-    task.doc.insert("TaskStatus".into(), json!("FAILED"));
-    task.doc.insert("ReasonCode".into(), json!(reason));
-    task.doc.insert("Message".into(), json!(message));
-    w.tx.put_task(&access::private(ctx), task)?;
     Ok(())
 }
 

@@ -10,11 +10,13 @@ use sha2::{Digest, Sha256};
 
 use super::flows::{self, OPPORTUNITY_INVITATION, Sending};
 use super::view;
-use crate::domain::pagination::{self, Position};
+use crate::domain::pagination;
 use crate::domain::time;
 use crate::domain::{AWS_PARTY, company_name, ids};
 use crate::model::validate::Code;
-use crate::ops::common::{bad_token, page_size, resolve_id, str_at, strings, task_page};
+use crate::ops::common::{
+    keyset_after, keyset_page, page_size, resolve_id, str_at, strings, task_page,
+};
 use crate::ops::{Context, Service, ServiceError, Write, access};
 use crate::protocol::Reply;
 use crate::store::{
@@ -80,14 +82,7 @@ pub fn list<S: Store>(
     input: &Value,
 ) -> Result<Reply, ServiceError> {
     let fp = pagination::fingerprint(input);
-    let after = match str_at(input, "NextToken") {
-        Some(t) => {
-            let p = pagination::decode(&fp, t).ok_or_else(bad_token)?;
-            let (date, id) = p.value.split_once('|').ok_or_else(bad_token)?;
-            Some((date.to_string(), id.to_string()))
-        }
-        None => None,
-    };
+    let after = keyset_after(input, &fp)?;
     let mut engagement_ids = Vec::new();
     for v in strings(input, "EngagementIdentifier") {
         // An engagement of another catalog matches nothing.
@@ -135,16 +130,16 @@ pub fn list<S: Store>(
             Some(view::summary(ctx, inv, e, &now))
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("EngagementInvitationSummaries".into(), Value::Array(items));
-    if more && let Some(last) = page.last() {
-        let position = Position {
-            value: format!("{}|{}", last.invitation_date, last.id),
-            number: 0,
-        };
-        out.insert("NextToken".into(), json!(pagination::encode(&fp, position)));
-    }
-    Ok(Reply::Doc(Value::Object(out)))
+    let last = page
+        .last()
+        .filter(|_| more)
+        .map(|l| (l.invitation_date.as_str(), l.id.as_str()));
+    Ok(Reply::Doc(keyset_page(
+        &fp,
+        "EngagementInvitationSummaries",
+        items,
+        last,
+    )))
 }
 
 pub fn get<S: Store>(

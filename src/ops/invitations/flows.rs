@@ -826,7 +826,7 @@ pub fn complete_accept_task(
         .unwrap_or_default()
         .to_string();
     let Some(mut inv) = w.tx.get_invitation(&ctx.catalog, &inv_id)? else {
-        return fail(
+        return crate::ops::common::fail_task(
             w,
             ctx,
             task,
@@ -844,7 +844,13 @@ pub fn complete_accept_task(
             "Engagement invitation {inv_id} is {}; only a PENDING invitation can be accepted.",
             inv.status
         );
-        return fail(w, ctx, task, "EngagementInvitationConflict", message);
+        return crate::ops::common::fail_task(
+            w,
+            ctx,
+            task,
+            "EngagementInvitationConflict",
+            message,
+        );
     }
     let opp = opportunity_for(w, ctx, &inv)?;
     let scope = access::private(ctx);
@@ -853,7 +859,7 @@ pub fn complete_accept_task(
             "Opportunity {} already exists in account {}.",
             opp.id, ctx.account
         );
-        return fail(w, ctx, task, "OpportunityConflict", message);
+        return crate::ops::common::fail_task(w, ctx, task, "OpportunityConflict", message);
     }
     w.tx.put_opportunity(&scope, &opp, &opportunity_view::listing(ctx, &opp))?;
     if opp.text("LifeCycle.ReviewStatus") == Some(APPROVED) {
@@ -862,34 +868,17 @@ pub fn complete_accept_task(
     accept(w, &ctx.catalog, &mut inv, Some(&opp.id))?;
     w.changed(Change::OpportunityCreated { id: opp.id.clone() });
     // The task's tags land on the opportunity it creates; its job starts at once.
-    if let Some(tags) = task
-        .params
-        .as_ref()
-        .and_then(|p| p.get("Tags"))
-        .and_then(Value::as_array)
-    {
-        let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &opp.id);
-        crate::ops::tagging::api::add_tags(w, &scope, &arn, tags)?;
-    }
-    let job = crate::ops::snapshots::flows::start_job(w, ctx, &inv.engagement_id, &opp)?;
+    let job = crate::ops::snapshots::flows::follow_task_opportunity(
+        w,
+        ctx,
+        &inv.engagement_id,
+        &opp,
+        task,
+    )?;
     task.doc.insert("TaskStatus".into(), json!("COMPLETE"));
     task.doc.insert("OpportunityId".into(), json!(opp.id));
     task.doc.insert("ResourceSnapshotJobId".into(), json!(job));
     w.tx.put_task(&scope, task)?;
-    Ok(())
-}
-
-fn fail(
-    w: &mut Write<'_>,
-    ctx: &Context,
-    task: &mut TaskRecord,
-    reason: &str,
-    message: String,
-) -> Result<(), ServiceError> {
-    task.doc.insert("TaskStatus".into(), json!("FAILED"));
-    task.doc.insert("ReasonCode".into(), json!(reason));
-    task.doc.insert("Message".into(), json!(message));
-    w.tx.put_task(&access::private(ctx), task)?;
     Ok(())
 }
 

@@ -127,6 +127,28 @@ pub fn take(
     Ok(Some(revision))
 }
 
+/// What a Start…Task operation does for the opportunity it created or submitted: the task's
+/// `Tags` (kept in its parameters) land on the opportunity, and a job starts following it in the
+/// engagement. Answers the job's id.
+pub fn follow_task_opportunity(
+    w: &mut Write<'_>,
+    ctx: &Context,
+    engagement_id: &str,
+    opp: &OpportunityRecord,
+    task: &crate::store::TaskRecord,
+) -> Result<String, ServiceError> {
+    if let Some(tags) = task
+        .params
+        .as_ref()
+        .and_then(|p| p.get("Tags"))
+        .and_then(serde_json::Value::as_array)
+    {
+        let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &opp.id);
+        crate::ops::tagging::api::add_tags(w, &access::private(ctx), &arn, tags)?;
+    }
+    start_job(w, ctx, engagement_id, opp)
+}
+
 /// Creates a running `OpportunitySummaryView` job on `opp` in `engagement_id` (the
 /// Start…Task operations), takes its first snapshot, and answers its id. The caller's existing
 /// job on the same resource and template is reused (started if stopped).
