@@ -239,6 +239,10 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
                 .put(prospecting_put)
                 .delete(prospecting_delete),
         )
+        .route(
+            "/_admin/accounts/{account}/catalogs/{catalog}/customer-accounts/{id}/matching",
+            axum::routing::put(matching_put).delete(matching_delete),
+        )
         .route("/_admin/rules", get(rules_list))
         .route(
             "/_admin/clock",
@@ -400,6 +404,41 @@ async fn prospecting_delete(
     run(&state, move |state| {
         check_catalog(&catalog)?;
         Ok(engagements::clear_prospecting(&state.service, &catalog)?)
+    })
+    .await
+}
+
+/// AWS's matching of a customer account: a forced outcome.
+async fn matching_put(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog, id)): Path<(String, String, String)>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
+        let body = parse_body(&body, true)?;
+        Ok(crate::ops::customers::admin::force(
+            &state.service,
+            &ctx,
+            &id,
+            Some(&body),
+        )?)
+    })
+    .await
+}
+
+async fn matching_delete(
+    State(state): State<Arc<AppState>>,
+    Path((account, catalog, id)): Path<(String, String, String)>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        let ctx = context(state, &account, &catalog)?;
+        Ok(crate::ops::customers::admin::force(
+            &state.service,
+            &ctx,
+            &id,
+            None,
+        )?)
     })
     .await
 }

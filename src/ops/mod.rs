@@ -13,6 +13,7 @@
 pub mod access;
 pub mod cache;
 pub mod common;
+pub mod customers;
 pub mod engagements;
 pub mod invitations;
 pub mod opportunities;

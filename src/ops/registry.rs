@@ -59,6 +59,7 @@ impl<S: Store> Registry<S> {
             .chain(super::snapshots::operations::<S>())
             .chain(super::settings::operations::<S>())
             .chain(super::tagging::operations::<S>())
+            .chain(super::customers::operations::<S>())
         {
             debug_assert!(
                 model.operation(h.name).is_some(),
@@ -120,6 +121,7 @@ mod tests {
             .chain(super::super::snapshots::operations::<SqliteStore>().iter())
             .chain(super::super::settings::operations::<SqliteStore>().iter())
             .chain(super::super::tagging::operations::<SqliteStore>().iter())
+            .chain(super::super::customers::operations::<SqliteStore>().iter())
             .map(|h| h.name)
             .collect();
         for name in &all {

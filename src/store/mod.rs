@@ -299,6 +299,28 @@ pub struct SnapshotJobRecord {
     pub last_failure: Option<String>,
 }
 
+/// A customer account of the caller's: its data as sent, and what AWS's matching makes of it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomerAccountRecord {
+    pub id: String,
+    /// `CustomerAccountData`, as sent.
+    pub account: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_account_identifier: Option<String>,
+    pub created_date: String,
+    pub last_modified_date: String,
+    /// When AWS's matching of the current data completes (`PENDING` until then).
+    pub matched_at: String,
+    /// The outcome the control plane forced (`{"Status", "AwsEnrichment"?, "ReasonCode"?,
+    /// "Message"?}`), instead of the computed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forced: Option<Value>,
+    /// The bulk job that created it (`IMPORT_ID`), if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
+}
+
 /// The one row of an account's selling-system settings in a catalog.
 pub const SETTINGS_ID: &str = "settings";
 
@@ -365,7 +387,8 @@ pub const STATE_FORMAT: &str = "partnercentral-local/state";
 /// The version of the state document this build writes. History: 1 = per-account scopes
 /// only; 2 = shared records per catalog (`catalogs`: engagements, invitations). Version 1
 /// documents still load. 3 = snapshots (`catalogs[].snapshots`), snapshot jobs, tags and
-/// selling-system settings (`scopes[].snapshotJobs`, `tags`, `sellingSettings`).
+/// selling-system settings (`scopes[].snapshotJobs`, `tags`, `sellingSettings`), and customer
+/// accounts (`scopes[].customerAccounts`).
 pub const STATE_VERSION: u32 = 3;
 
 /// One idempotency token's first answer, with where it was used.
@@ -573,6 +596,24 @@ pub trait Tx {
         scope: &Scope,
         resource_id: &str,
     ) -> Result<Vec<SnapshotJobRecord>, StoreError>;
+
+    /// Customer accounts (private).
+    fn put_customer_account(
+        &mut self,
+        scope: &Scope,
+        rec: &CustomerAccountRecord,
+    ) -> Result<(), StoreError>;
+    fn get_customer_account(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<CustomerAccountRecord>, StoreError>;
+    fn delete_customer_account(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
+    /// The caller's customer accounts, oldest first.
+    fn list_customer_accounts(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<CustomerAccountRecord>, StoreError>;
 
     /// Tags of the caller's resources, by ARN (none: an empty list).
     fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError>;

@@ -23,10 +23,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AwsSummaryRecord, EngagementRecord, IdempotencyRecord, InvitationQuery, InvitationRecord,
-    ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySortKey, Role, SETTINGS_ID,
-    STATE_FORMAT, STATE_VERSION, Scope, SellingSettings, SnapshotJobRecord, SnapshotRecord,
-    SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
+    AwsSummaryRecord, CustomerAccountRecord, EngagementRecord, IdempotencyRecord, InvitationQuery,
+    InvitationRecord, ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySortKey,
+    Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope, SellingSettings, SnapshotJobRecord,
+    SnapshotRecord, SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 use serde_json::Value;
@@ -40,8 +40,8 @@ pub const LOCK_FILE: &str = "partnercentral-local.lock";
 /// rendered listings, or with them); 1 = rendered listings; 2 = `settings` (what stored
 /// renderings were made with); 3 = `invitations`, `engagements` and the tasks' `due` column;
 /// 4 = `engagement_members` (which engagements an account is a member of); 5 = `snapshots`,
-/// `snapshot_jobs`, `tags`, `selling_settings`.
-pub const SCHEMA_VERSION: i64 = 5;
+/// `snapshot_jobs`, `tags`, `selling_settings`; 6 = `customer_accounts`.
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Read-only connections kept for reads (an export opens one of its own). Each keeps its own
 /// page cache, so more than the machine can run at once only costs memory.
@@ -113,6 +113,10 @@ CREATE TABLE IF NOT EXISTS snapshot_jobs (
 CREATE INDEX IF NOT EXISTS snapshot_jobs_by_resource
     ON snapshot_jobs (account, catalog, resource_id);
 CREATE TABLE IF NOT EXISTS tags (
+    account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, catalog, id)
+);
+CREATE TABLE IF NOT EXISTS customer_accounts (
     account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, catalog, id)
 );
@@ -743,7 +747,7 @@ impl Tx for SqliteTx<'_> {
              UNION SELECT account, catalog FROM solutions UNION SELECT account, catalog FROM tasks
              UNION SELECT account, catalog FROM idempotency UNION SELECT account, catalog FROM snapshot_jobs
              UNION SELECT account, catalog FROM tags UNION SELECT account, catalog FROM selling_settings
-             ORDER BY 1, 2",
+             UNION SELECT account, catalog FROM customer_accounts ORDER BY 1, 2",
         )?;
         let scopes = scopes
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
@@ -776,6 +780,7 @@ impl Tx for SqliteTx<'_> {
                 ("snapshotJobs", "snapshot_jobs"),
                 ("tags", "tags"),
                 ("sellingSettings", "selling_settings"),
+                ("customerAccounts", "customer_accounts"),
             ] {
                 out.write_all(format!(",\"{key}\":[").as_bytes())?;
                 let mut stmt = self.tx.prepare_cached(&format!(
@@ -857,7 +862,8 @@ impl Tx for SqliteTx<'_> {
                   + (SELECT count(*) FROM solutions) + (SELECT count(*) FROM tasks)
                   + (SELECT count(*) FROM invitations) + (SELECT count(*) FROM engagements)
                   + (SELECT count(*) FROM snapshots) + (SELECT count(*) FROM snapshot_jobs)
-                  + (SELECT count(*) FROM tags) + (SELECT count(*) FROM selling_settings)",
+                  + (SELECT count(*) FROM tags) + (SELECT count(*) FROM selling_settings)
+                  + (SELECT count(*) FROM customer_accounts)",
             [],
             |r| r.get(0),
         )?;
@@ -874,6 +880,7 @@ impl Tx for SqliteTx<'_> {
             "snapshot_jobs",
             "tags",
             "selling_settings",
+            "customer_accounts",
         ] {
             self.tx.execute(
                 &format!(
@@ -1338,6 +1345,40 @@ impl Tx for SqliteTx<'_> {
             params![scope.account, scope.catalog, resource_id],
             doc_column,
         )?)
+    }
+
+    fn put_customer_account(
+        &mut self,
+        scope: &Scope,
+        rec: &CustomerAccountRecord,
+    ) -> Result<(), StoreError> {
+        self.put_doc("customer_accounts", scope, &rec.id, rec)
+    }
+
+    fn get_customer_account(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<CustomerAccountRecord>, StoreError> {
+        self.get_doc("customer_accounts", scope, id)
+    }
+
+    fn delete_customer_account(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
+        let n = self.tx.execute(
+            "DELETE FROM customer_accounts WHERE account = ?1 AND catalog = ?2 AND id = ?3",
+            params![scope.account, scope.catalog, id],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn list_customer_accounts(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<CustomerAccountRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT doc FROM customer_accounts WHERE account = ?1 AND catalog = ?2 ORDER BY rowid",
+        )?;
+        collect_docs(stmt.query_map(params![scope.account, scope.catalog], doc_column)?)
     }
 
     fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError> {

@@ -34,6 +34,11 @@ EXEMPT = {
     "TagResource": "no Catalog: the ARN names the account, asserted below (another account's is denied)",
     "UntagResource": "no Catalog: the ARN names the account, asserted below (another account's is denied)",
     "ListTagsForResource": "no Catalog: the ARN names the account, asserted below (another account's is denied)",
+    "CreateCustomerAccount": "names no existing record: it only adds one to the caller's own scope",
+    "SearchCustomerAccounts": "a list: the intruder's search is asserted empty",
+    "GetCustomerAccountStatistics": "counts the caller's own: the intruder's TotalCount is asserted 0",
+    "DeleteCustomerAccount": "idempotent (the model): answers the intruder as if deleted; the victim's account is "
+                             "asserted unchanged",
 }
 
 # Operations on one engagement: a member of the same catalog that is not a member is told it may not
@@ -71,10 +76,12 @@ def victim(server):
         Catalog="Sandbox", ClientToken="victim-p", Identifiers=[lead], TaskName="secret")["TaskId"]
     owner.put_selling_system_settings(Catalog="Sandbox", ResourceSnapshotJobRoleIdentifier="VictimRole")
     owner.tag_resource(ResourceArn=OPP_ARN.format(oid=oid), Tags=[{"Key": "secret", "Value": "yes"}])
+    customer = owner.create_customer_account(Catalog="Sandbox", Account={"CompanyName": "Secret customer",
+                                                                          "Domain": "secret.example.com"})["Id"]
     before = admin(server, "GET", "/state")[2]
     return (owner, oid, sent["InvitationId"], tasks[0]["EngagementId"],
             [s for s in before["scopes"] if s["accountId"] == "131313131313" and s["catalog"] == "Sandbox"], before["catalogs"],
-            lead, prospecting, tasks[0]["ResourceSnapshotJobId"])
+            lead, prospecting, tasks[0]["ResourceSnapshotJobId"], customer)
 
 
 OPP_ARN = "arn:aws:partnercentral:us-east-1:131313131313:catalog/Sandbox/opportunity/{oid}"
@@ -84,7 +91,8 @@ LEAD_CONTEXT = {"Customer": {"CompanyName": "Secret Co"}, "Interactions": [
 
 
 def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="eng-00000000000000",
-                     lead="eng-00000000000000", prospecting="task-00000000000000", job="job-0000000000000"):
+                     lead="eng-00000000000000", prospecting="task-00000000000000", job="job-0000000000000",
+                     customer="cust-acc-0000000000000"):
     lmd = "2026-01-01T00:00:00Z"
     return {
         "GetEngagement": {"Catalog": catalog, "Identifier": engagement},
@@ -111,6 +119,9 @@ def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="
         "StopResourceSnapshotJob": {"Catalog": catalog, "ResourceSnapshotJobIdentifier": job},
         "DeleteResourceSnapshotJob": {"Catalog": catalog, "ResourceSnapshotJobIdentifier": job},
         "GetResourceSnapshotJob": {"Catalog": catalog, "ResourceSnapshotJobIdentifier": job},
+        "GetCustomerAccount": {"Catalog": catalog, "Identifier": customer},
+        "UpdateCustomerAccount": {"Catalog": catalog, "Identifier": customer, "LastModifiedDate": lmd,
+                                  "Account": {"CompanyName": "Evil"}},
         "GetEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
         "AcceptEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
         "RejectEngagementInvitation": {"Catalog": catalog, "Identifier": invitation},
@@ -140,8 +151,9 @@ def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="
 
 @pytest.mark.parametrize("account,catalog", [("141414141414", "Sandbox"), ("131313131313", "AWS")])
 def test_no_operation_reaches_another_account_or_catalog(server, victim, account, catalog):
-    owner, oid, invitation, engagement, scopes_before, shared_before, lead, prospecting, job = victim
-    for op, body in requests_against(oid, catalog, invitation, engagement, lead, prospecting, job).items():
+    owner, oid, invitation, engagement, scopes_before, shared_before, lead, prospecting, job, customer = victim
+    for op, body in requests_against(oid, catalog, invitation, engagement, lead, prospecting, job,
+                                     customer).items():
         status, _, resp = server.call(op, body, {"Authorization":
             f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/partnercentral-selling/aws4_request, "
             "SignedHeaders=host, Signature=00"})
@@ -165,6 +177,9 @@ def test_no_operation_reaches_another_account_or_catalog(server, victim, account
     reasons = {r["ReasonCode"] for r in results["Engagements"]}
     assert reasons == ({"NotAMember"} if catalog == "Sandbox" else {"EngagementNotFound"}), results
     assert intruder.list_resource_snapshot_jobs(Catalog=catalog)["ResourceSnapshotJobSummaries"] == []
+    assert intruder.search_customer_accounts(Catalog=catalog)["CustomerAccountSummaries"] == []
+    assert intruder.get_customer_account_statistics(Catalog=catalog)["TotalCount"] == 0
+    intruder.delete_customer_account(Catalog=catalog, Identifier=customer)
     assert "ResourceSnapshotJobRoleArn" not in intruder.get_selling_system_settings(Catalog=catalog)
     intruder.put_selling_system_settings(Catalog=catalog, ResourceSnapshotJobRoleIdentifier="IntruderRole")
     if account != "131313131313":

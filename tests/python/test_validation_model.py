@@ -28,6 +28,27 @@ TASK_ID = "task-abcdefghij123"
 INVITATION_ID = "engi-abcdefghij123"
 
 BASES = {
+    "CreateCustomerAccount": {"Catalog": "Sandbox", "ClientToken": "token-ca1", "PartnerAccountIdentifier": "crm-1",
+                              "Account": {"CompanyName": "Acme", "WebsiteUrl": "https://acme.example.com",
+                                          "Duns": "123456789", "Industry": "Software", "OtherIndustry": "SaaS",
+                                          "Domain": "acme.example.com", "ParentCompanyName": "Acme Holdings",
+                                          "Address": {"City": "Seattle", "CountryCode": "US", "PostalCode": "98101",
+                                                      "StateOrRegion": "Washington",
+                                                      "StreetAddress": "1 Main St"}},
+                              "Tags": [{"Key": "team", "Value": "east"}]},
+    "GetCustomerAccount": {"Catalog": "Sandbox", "Identifier": "cust-acc-abcdefghij123"},
+    "UpdateCustomerAccount": {"Catalog": "Sandbox", "Identifier": "cust-acc-abcdefghij123",
+                              "LastModifiedDate": "2026-01-01T00:00:00Z", "PartnerAccountIdentifier": "crm-1",
+                              "Account": {"CompanyName": "Acme", "Domain": "acme.example.com"}},
+    "DeleteCustomerAccount": {"Catalog": "Sandbox", "Identifier": "cust-acc-abcdefghij123"},
+    "SearchCustomerAccounts": {"Catalog": "Sandbox", "MaxResults": 10,
+                               "Filter": {"AndAllFilters": [
+                                   {"EqualsTo": {"Key": "ENRICHMENT_STATUS", "Value": {"StringValue": "ENRICHED"}}},
+                                   {"ContainsAny": {"Key": "COMPANY_NAME", "Value": {"StringListValue": ["ac"]}}}]},
+                               "Sort": {"SortBy": "COMPANY_NAME", "SortOrder": "ASCENDING"}},
+    "GetCustomerAccountStatistics": {"Catalog": "Sandbox", "IncludeMissing": True,
+                                     "Filter": {"EqualsTo": {"Key": "GEO", "Value": {"StringValue": "AMER"}}},
+                                     "Aggregations": [{"GroupBy": ["SEGMENT"]}]},
     "CreateResourceSnapshot": {"Catalog": "Sandbox", "ClientToken": "token-s1",
                                "EngagementIdentifier": "eng-abcdefghij1234", "ResourceType": "Opportunity",
                                "ResourceIdentifier": "O1", "ResourceSnapshotTemplateIdentifier": "OpportunitySummaryView"},

@@ -302,3 +302,34 @@ pub fn snapshot(model: &Model, rec: &crate::store::SnapshotRecord, at: &str) -> 
         at,
     )
 }
+
+/// A customer account of a scope.
+pub fn customer_account(
+    model: &Model,
+    ctx: &Context,
+    rec: &crate::store::CustomerAccountRecord,
+    at: &str,
+) -> Result<(), String> {
+    if !(rec.id.starts_with("cust-acc-") && rec.id.len() == 22) {
+        return Err(format!(
+            "{at}: id '{}' must be cust-acc- and 13 characters",
+            rec.id
+        ));
+    }
+    for (name, stamp) in [
+        ("createdDate", &rec.created_date),
+        ("lastModifiedDate", &rec.last_modified_date),
+        ("matchedAt", &rec.matched_at),
+    ] {
+        timestamp(stamp, &format!("{at}: {name}"))?;
+    }
+    against(
+        model,
+        "GetCustomerAccountResponse",
+        &json!({"Arn": crate::ops::customers::view::arn(ctx, &rec.id), "Id": rec.id,
+                "Catalog": ctx.catalog, "CreatedDate": rec.created_date,
+                "LastModifiedDate": rec.last_modified_date, "EnrichmentStatus": "PENDING",
+                "Account": rec.account}),
+        at,
+    )
+}

@@ -22,9 +22,9 @@ use super::super::opportunities::view;
 use super::check;
 use crate::model::Model;
 use crate::store::{
-    AwsSummaryRecord, EngagementRecord, IdempotencyEntry, InvitationRecord, OpportunityRecord,
-    Scope, SellingSettings, SnapshotJobRecord, SnapshotRecord, SolutionRecord, StoreError,
-    TagsRecord, TaskRecord, Tx,
+    AwsSummaryRecord, CustomerAccountRecord, EngagementRecord, IdempotencyEntry, InvitationRecord,
+    OpportunityRecord, Scope, SellingSettings, SnapshotJobRecord, SnapshotRecord, SolutionRecord,
+    StoreError, TagsRecord, TaskRecord, Tx,
 };
 
 /// Why an import changed nothing.
@@ -57,6 +57,7 @@ pub struct Counts {
     pub snapshot_jobs: usize,
     pub tags: usize,
     pub selling_settings: usize,
+    pub customer_accounts: usize,
 }
 
 /// Where in the document the reader is, for error messages: `scopes[2].opportunities[17]`.
@@ -453,6 +454,20 @@ fn selling_settings(
     Ok(())
 }
 
+fn customer_account(
+    imp: &mut Importer<'_>,
+    owner: &Owner,
+    rec: CustomerAccountRecord,
+    at: &str,
+) -> Result<(), ImportError> {
+    let (ctx, scope) = scope_of(owner);
+    check::customer_account(imp.model, ctx, &rec, at).map_err(ImportError::Invalid)?;
+    first_time(imp.tx.get_customer_account(scope, &rec.id)?, at, &rec.id)?;
+    imp.tx.put_customer_account(scope, &rec)?;
+    imp.counts.customer_accounts += 1;
+    Ok(())
+}
+
 fn snapshot(
     imp: &mut Importer<'_>,
     owner: &Owner,
@@ -644,13 +659,14 @@ impl<'de> Visitor<'de> for Owned<'_, '_> {
                 (true, "snapshotJobs") => "snapshotJobs",
                 (true, "tags") => "tags",
                 (true, "sellingSettings") => "sellingSettings",
+                (true, "customerAccounts") => "customerAccounts",
                 (false, "engagements") => "engagements",
                 (false, "invitations") => "invitations",
                 (false, "snapshots") => "snapshots",
                 (_, other) => {
                     let known = if self.scope {
                         "accountId, catalog, opportunities, awsSummaries, solutions, tasks, idempotency, \
-                         snapshotJobs, tags and sellingSettings"
+                         snapshotJobs, tags, sellingSettings and customerAccounts"
                     } else {
                         "catalog, engagements, invitations and snapshots"
                     };
@@ -690,6 +706,9 @@ impl<'de> Visitor<'de> for Owned<'_, '_> {
                     map.next_value_seed(Records::new(imp, list, owner, selling_settings))?
                 }
                 "snapshots" => map.next_value_seed(Records::new(imp, list, owner, snapshot))?,
+                "customerAccounts" => {
+                    map.next_value_seed(Records::new(imp, list, owner, customer_account))?
+                }
                 _ => map.next_value_seed(Records::new(imp, list, owner, invitation))?,
             }
         }

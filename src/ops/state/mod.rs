@@ -6,7 +6,7 @@
 //! The document: `{"format": "partnercentral-local/state", "version": 3,
 //! "nextOpportunityNumber": N, "scopes": [{"accountId", "catalog", "opportunities",
 //! "awsSummaries", "solutions", "tasks", "idempotency", "snapshotJobs", "tags",
-//! "sellingSettings"}], "catalogs": [{"catalog", "engagements", "invitations", "snapshots"}]}`
+//! "sellingSettings", "customerAccounts"}], "catalogs": [{"catalog", "engagements", "invitations", "snapshots"}]}`
 //! (version 1: no `catalogs`; version 2: no snapshots, jobs, tags or settings; both still load).
 
 mod check;

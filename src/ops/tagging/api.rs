@@ -15,7 +15,7 @@ use crate::protocol::Reply;
 use crate::store::{Scope, Store};
 
 /// Resource types that carry tags, as their ARNs name them.
-pub const TAGGABLE: [&str; 2] = ["opportunity", "resource-snapshot-job"];
+pub const TAGGABLE: [&str; 3] = ["opportunity", "resource-snapshot-job", "customer-account"];
 /// Most tags one resource carries.
 pub const MAX_TAGS: usize = 50;
 const RESERVED_PREFIX: &str = "aws:";
@@ -78,6 +78,7 @@ fn resource(ctx: &Context, arn: &str) -> Result<Resource, ServiceError> {
 fn exists(w_tx: &dyn crate::store::Tx, arn: &str, r: &Resource) -> Result<(), ServiceError> {
     let found = match r.kind.as_str() {
         "opportunity" => w_tx.get_opportunity(&r.scope, &r.id)?.is_some(),
+        "customer-account" => w_tx.get_customer_account(&r.scope, &r.id)?.is_some(),
         _ => w_tx.get_snapshot_job(&r.scope, &r.id)?.is_some(),
     };
     if found {
