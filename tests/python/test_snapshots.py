@@ -33,9 +33,11 @@ def update(c, oid, change):
 
 
 def revisions(c, eid, oid, template=SUMMARY):
-    listed = c.list_resource_snapshots(Catalog="Sandbox", EngagementIdentifier=eid, ResourceIdentifier=oid,
-                                       ResourceSnapshotTemplateIdentifier=template)
-    return [s["Revision"] for s in listed["ResourceSnapshotSummaries"]]
+    """Every revision of the view, all pages (a page holds 100)."""
+    pages = c.get_paginator("list_resource_snapshots").paginate(
+        Catalog="Sandbox", EngagementIdentifier=eid, ResourceIdentifier=oid,
+        ResourceSnapshotTemplateIdentifier=template)
+    return [s["Revision"] for page in pages for s in page["ResourceSnapshotSummaries"]]
 
 
 def snapshot_job(c, eid, oid, **kw):
