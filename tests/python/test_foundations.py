@@ -263,7 +263,7 @@ def test_the_last_opportunity_number_is_handed_out_once_then_creates_are_refused
 def test_health_reports_the_store(server):
     status, _, body = admin(server, "GET", "/health")
     assert status == 200 and body["status"] == "ok"
-    assert body["store"] == {"ok": True, "schemaVersion": 5}
+    assert body["store"] == {"ok": True, "schemaVersion": 6}
     assert body["operations"]["total"] == 63
 
 
@@ -340,7 +340,7 @@ def test_a_data_directory_of_the_first_schema_is_upgraded_on_start(tmp_path):
     finally:
         s.stop()
     db = sqlite3.connect(data / "partnercentral-local.sqlite3")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 6
     db.close()
 
 
