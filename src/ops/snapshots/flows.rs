@@ -208,62 +208,52 @@ pub fn run_job(
 /// What the changes of a write ask of snapshots, in the same transaction: each running job of
 /// a changed opportunity runs, and AWS's own view follows AWS's decisions and AWS-side edits.
 pub(crate) fn follow(w: &mut Write<'_>, ctx: &Context) -> Result<(), ServiceError> {
+    // (owner, opportunity, whether AWS's side changed), each once.
     let mut work: Vec<(String, String, bool)> = Vec::new();
     for change in w.changes.iter() {
         let (account, change) = match change {
             Change::ForAccount { account, change } => (account.clone(), change.as_ref()),
             other => (ctx.account.clone(), other),
         };
+        let Some(id) = change.opportunity_id() else {
+            continue;
+        };
         let aws_side = matches!(
             change,
             Change::Reviewed { .. } | Change::AwsSideChanged { .. }
         );
-        if let Some(id) = change.opportunity_id()
-            && !work.iter().any(|(a, i, _)| *a == account && i == id)
-        {
-            work.push((account, id.to_string(), aws_side));
-        } else if let Some(id) = change.opportunity_id()
-            && aws_side
-            && let Some(entry) = work.iter_mut().find(|(a, i, _)| *a == account && i == id)
-        {
-            entry.2 = true;
+        match work.iter_mut().find(|(a, i, _)| *a == account && i == id) {
+            Some(entry) => entry.2 |= aws_side,
+            None => work.push((account, id.to_string(), aws_side)),
         }
     }
     for (account, id, aws_side) in work {
-        let owner = Context {
+        let scope = Scope {
             account: account.clone(),
             catalog: ctx.catalog.clone(),
-            region: ctx.region.clone(),
         };
-        let scope = Scope {
-            account,
-            catalog: ctx.catalog.clone(),
-        };
-        let jobs = w.tx.resource_snapshot_jobs(&scope, &id)?;
-        let linked = if aws_side {
-            w.tx.get_opportunity(&scope, &id)?
-                .and_then(|o| o.linked_engagement().map(str::to_string))
-        } else {
-            None
-        };
-        if jobs.iter().all(|j| j.status != RUNNING) && linked.is_none() {
+        let running: Vec<SnapshotJobRecord> =
+            w.tx.resource_snapshot_jobs(&scope, &id)?
+                .into_iter()
+                .filter(|j| j.status == RUNNING)
+                .collect();
+        // Without a running job or an AWS-side change, nothing to snapshot: one indexed read.
+        if running.is_empty() && !aws_side {
             continue;
         }
         let Some(opp) = w.tx.get_opportunity(&scope, &id)? else {
             continue;
         };
-        for mut job in jobs.into_iter().filter(|j| j.status == RUNNING) {
+        let owner = Context {
+            account,
+            catalog: ctx.catalog.clone(),
+            region: ctx.region.clone(),
+        };
+        for mut job in running {
             run_job(w, &owner, &mut job, &opp, false)?;
         }
-        if let Some(engagement) = linked {
-            take(
-                w,
-                &owner,
-                &engagement,
-                &opp,
-                AWS_FULL_VIEW,
-                Taking::OnChange,
-            )?;
+        if aws_side && let Some(engagement) = opp.linked_engagement() {
+            take(w, &owner, engagement, &opp, AWS_FULL_VIEW, Taking::OnChange)?;
         }
     }
     Ok(())
