@@ -215,6 +215,11 @@ pub(crate) fn follow(w: &mut Write<'_>, ctx: &Context) -> Result<(), ServiceErro
             Change::ForAccount { account, change } => (account.clone(), change.as_ref()),
             other => (ctx.account.clone(), other),
         };
+        // A new opportunity has no job yet (the tasks that create one start its job
+        // themselves), so a create costs nothing here.
+        if matches!(change, Change::OpportunityCreated { .. }) {
+            continue;
+        }
         let Some(id) = change.opportunity_id() else {
             continue;
         };
