@@ -81,21 +81,11 @@ impl EngagementFacts {
         } else {
             (&rec.modified_at, &rec.modified_by)
         };
-        let mut context_types: Vec<String> = Vec::new();
-        for t in rec
-            .contexts
-            .iter()
-            .filter_map(|c| c.get("Type").and_then(serde_json::Value::as_str))
-        {
-            if !context_types.iter().any(|k| k == t) {
-                context_types.push(t.to_string());
-            }
-        }
         Self {
             id: rec.id.clone(),
             at: at.clone(),
             by: by.clone(),
-            context_types,
+            context_types: rec.context_types(),
             recipients: rec.members.iter().map(|m| m.account_id.clone()).collect(),
         }
     }

@@ -251,6 +251,21 @@ pub struct EngagementRecord {
 }
 
 impl EngagementRecord {
+    /// The context types it holds, each once, in context order.
+    pub fn context_types(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in self
+            .contexts
+            .iter()
+            .filter_map(|c| c.get("Type").and_then(Value::as_str))
+        {
+            if !out.iter().any(|k| k == t) {
+                out.push(t.to_string());
+            }
+        }
+        out
+    }
+
     pub fn is_member(&self, account: &str) -> bool {
         self.members.iter().any(|m| m.account_id == account)
     }

@@ -138,7 +138,7 @@ pub fn list<S: Store>(
     let context_types = strings(input, "ContextTypes");
     let exclude_context_types = strings(input, "ExcludeContextTypes");
     let wanted = |e: &EngagementRecord| {
-        let types = view::context_types(e);
+        let types = e.context_types();
         (!any_given || wanted_ids.contains(&e.id))
             && (created_by.is_empty() || created_by.contains(&e.created_by))
             && !exclude_created_by.contains(&e.created_by)

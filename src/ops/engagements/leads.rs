@@ -155,7 +155,10 @@ pub(crate) fn complete(
 ) -> Result<(), ServiceError> {
     task.complete_at = None;
     let scope = access::private(ctx);
-    let id = str_at(&Value::Object(task.doc.clone()), "EngagementId")
+    let id = task
+        .doc
+        .get("EngagementId")
+        .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
     let context_id = task

@@ -7,21 +7,6 @@ use crate::domain::ids;
 use crate::ops::Context;
 use crate::store::{EngagementMember, EngagementRecord};
 
-/// The context types an engagement holds, each once, in context order.
-pub(crate) fn context_types(rec: &EngagementRecord) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for t in rec
-        .contexts
-        .iter()
-        .filter_map(|c| c.get("Type").and_then(Value::as_str))
-    {
-        if !out.iter().any(|k| k == t) {
-            out.push(t.to_string());
-        }
-    }
-    out
-}
-
 /// Members every view of an engagement shares.
 fn common(ctx: &Context, rec: &EngagementRecord) -> Map<String, Value> {
     let mut out = Map::new();
@@ -58,7 +43,7 @@ fn with_details(ctx: &Context, rec: &EngagementRecord) -> Map<String, Value> {
 /// A ListEngagements entry.
 pub(crate) fn summary(ctx: &Context, rec: &EngagementRecord) -> Value {
     let mut out = common(ctx, rec);
-    out.insert("ContextTypes".into(), json!(context_types(rec)));
+    out.insert("ContextTypes".into(), json!(rec.context_types()));
     Value::Object(out)
 }
 

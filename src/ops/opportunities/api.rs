@@ -828,32 +828,31 @@ pub(crate) fn complete_submission_task(
         Ok(mut rec) => {
             // A converted lead is submitted in its own engagement, which must describe the
             // customer project by now (the leads guide).
-            if let Some(eng) = rec.engagement_id.clone() {
-                let has_project = w.tx.get_engagement(&ctx.catalog, &eng)?.is_some_and(|e| {
-                    e.contexts
-                        .iter()
-                        .any(|c| str_at(c, "Type") == Some("CustomerProject"))
-                });
+            let linked = match &rec.engagement_id {
+                Some(eng) => w.tx.get_engagement(&ctx.catalog, eng)?,
+                None => None,
+            };
+            if let Some(eng) = &rec.engagement_id {
+                let has_project = linked
+                    .as_ref()
+                    .is_some_and(|e| e.context_types().iter().any(|t| t == "CustomerProject"));
                 if !has_project {
-                    task.doc.insert("TaskStatus".into(), json!("FAILED"));
-                    task.doc
-                        .insert("ReasonCode".into(), json!("OpportunityValidationFailed"));
-                    task.doc.insert(
-                        "Message".into(),
-                        json!(format!(
-                            "Engagement {eng} of opportunity {id} has no CustomerProject context; add one before submitting."
-                        )),
+                    let message = format!(
+                        "Engagement {eng} of opportunity {id} has no CustomerProject context; add one before submitting."
                     );
-                    w.tx.put_task(&access::private(ctx), task)?;
-                    return Ok(());
+                    return crate::ops::common::fail_task(
+                        w,
+                        ctx,
+                        task,
+                        "OpportunityValidationFailed",
+                        message,
+                    );
                 }
             }
             let engagement_id = rec.engagement_id.clone().unwrap_or_else(ids::engagement_id);
             // AWS is invited unless it already is a member (a lead AWS shared): then, as
             // captured, the task answers no invitation.
-            let aws_member =
-                w.tx.get_engagement(&ctx.catalog, &engagement_id)?
-                    .is_some_and(|e| e.is_member(AWS_PARTY));
+            let aws_member = linked.is_some_and(|e| e.is_member(AWS_PARTY));
             let invitation_id = (!aws_member).then(ids::invitation_id);
             if let Some(sub) = rec.submission.as_mut() {
                 sub.engagement_id = Some(engagement_id.clone());
