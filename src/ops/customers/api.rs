@@ -57,25 +57,7 @@ pub fn create<S: Store>(
 ) -> Result<Reply, ServiceError> {
     let scope = access::private(ctx);
     let out = svc.write(ctx, |w| {
-        let make = |w: &mut Write<'_>| {
-            let now = w.stamp();
-            let rec = CustomerAccountRecord {
-                id: format!("cust-acc-{}", ids::random_suffix(13)),
-                account: input.get("Account").cloned().unwrap_or(json!({})),
-                partner_account_identifier: str_at(input, "PartnerAccountIdentifier")
-                    .map(str::to_string),
-                created_date: now.clone(),
-                last_modified_date: now,
-                matched_at: matched_at(svc, w),
-                forced: None,
-                import_id: None,
-            };
-            w.tx.put_customer_account(&scope, &rec)?;
-            if let Some(tags) = input.get("Tags").and_then(Value::as_array) {
-                crate::ops::tagging::api::add_tags(w, &scope, &view::arn(ctx, &rec.id), tags)?;
-            }
-            Ok(view::written(ctx, &rec, matching::PENDING))
-        };
+        let make = |w: &mut Write<'_>| create_in(svc, w, ctx, input, None);
         // The token is optional here (the model): without one every call creates.
         if input.get("ClientToken").is_some() {
             idempotent(w, svc.model, &scope, "CreateCustomerAccount", input, make)
@@ -84,6 +66,34 @@ pub fn create<S: Store>(
         }
     })?;
     Ok(Reply::Doc(out))
+}
+
+/// CreateCustomerAccount inside a write already open, its token already handled: what the
+/// API and bulk jobs (`import_id`: the job) share.
+pub(crate) fn create_in<S: Store>(
+    svc: &Service<S>,
+    w: &mut Write<'_>,
+    ctx: &Context,
+    input: &Value,
+    import_id: Option<&str>,
+) -> Result<Value, ServiceError> {
+    let scope = access::private(ctx);
+    let now = w.stamp();
+    let rec = CustomerAccountRecord {
+        id: format!("cust-acc-{}", ids::random_suffix(13)),
+        account: input.get("Account").cloned().unwrap_or(json!({})),
+        partner_account_identifier: str_at(input, "PartnerAccountIdentifier").map(str::to_string),
+        created_date: now.clone(),
+        last_modified_date: now,
+        matched_at: matched_at(svc, w),
+        forced: None,
+        import_id: import_id.map(str::to_string),
+    };
+    w.tx.put_customer_account(&scope, &rec)?;
+    if let Some(tags) = input.get("Tags").and_then(Value::as_array) {
+        crate::ops::tagging::api::add_tags(w, &scope, &view::arn(ctx, &rec.id), tags)?;
+    }
+    Ok(view::written(ctx, &rec, matching::PENDING))
 }
 
 pub fn get<S: Store>(
@@ -155,8 +165,14 @@ pub fn delete<S: Store>(
     if let Some(id) = account_id(ctx, input)? {
         let scope = access::private(ctx);
         svc.write(ctx, |w| {
-            if w.tx.delete_customer_account(&scope, &id)? {
-                w.tx.put_tags(&scope, &view::arn(ctx, &id), &[])?;
+            let Some(rec) = w.tx.get_customer_account(&scope, &id)? else {
+                return Ok(());
+            };
+            w.tx.delete_customer_account(&scope, &id)?;
+            w.tx.put_tags(&scope, &view::arn(ctx, &id), &[])?;
+            // The bulk job that imported it counts it as deleted.
+            if let Some(job) = rec.import_id.as_deref() {
+                crate::ops::bulk::api::count_deleted(w, &scope, job)?;
             }
             Ok(())
         })?;

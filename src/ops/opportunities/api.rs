@@ -150,18 +150,26 @@ pub(super) fn modify<S: Store, T>(
     id: &str,
     f: impl FnOnce(&mut Write<'_>, &mut OpportunityRecord) -> Result<Edit<T>, ServiceError>,
 ) -> Result<(T, OpportunityRecord), ServiceError> {
-    svc.write(ctx, |w| {
-        let mut rec = access::opportunity(w.tx, ctx, id)?;
-        let out = match f(w, &mut rec)? {
-            Edit::Unchanged(out) => out,
-            Edit::Changed(out, change) => {
-                store_changed(w, ctx, &mut rec)?;
-                w.changed(change);
-                out
-            }
-        };
-        Ok((out, rec))
-    })
+    svc.write(ctx, |w| modify_in(w, ctx, id, f))
+}
+
+/// [`modify`] inside a write already open.
+fn modify_in<T>(
+    w: &mut Write<'_>,
+    ctx: &Context,
+    id: &str,
+    f: impl FnOnce(&mut Write<'_>, &mut OpportunityRecord) -> Result<Edit<T>, ServiceError>,
+) -> Result<(T, OpportunityRecord), ServiceError> {
+    let mut rec = access::opportunity(w.tx, ctx, id)?;
+    let out = match f(w, &mut rec)? {
+        Edit::Unchanged(out) => out,
+        Edit::Changed(out, change) => {
+            store_changed(w, ctx, &mut rec)?;
+            w.changed(change);
+            out
+        }
+    };
+    Ok((out, rec))
 }
 
 /// The engagement a submission created, for the changes that name it.
@@ -215,58 +223,76 @@ pub fn create<S: Store>(
     let scope = access::private(ctx);
     let out = svc.write(ctx, |w| {
         idempotent(w, svc.model, &scope, "CreateOpportunity", input, |w| {
-            let origin = str_at(input, "Origin").unwrap_or(lifecycle::PARTNER_REFERRAL);
-            if origin != lifecycle::PARTNER_REFERRAL && ctx.catalog != SANDBOX {
-                return Err(ServiceError::business(
-                    "Origin",
-                    Code::InvalidValue,
-                    format!(
-                        "Origin must be '{}' in catalog {}; '{origin}' can only be simulated in the {SANDBOX} catalog.",
-                        lifecycle::PARTNER_REFERRAL,
-                        ctx.catalog
-                    ),
-                ));
-            }
-            if origin == lifecycle::AWS_REFERRAL {
-                return refer(w, ctx, input);
-            }
-            let mut doc = document(input);
-            business::enforce(svc, w.tx, ctx, w.now, &Subject::new(Step::Create, &doc, &BTreeMap::new()))?;
-            let num = w.tx.next_opportunity_number()?;
-            let now = w.stamp();
-            doc.insert("Origin".into(), json!(origin));
-            put_owner_first(&mut doc, &business::profile(w.tx, &ctx.account)?);
-            let lc = lifecycle_mut(&mut doc);
-            for m in lifecycle::REVIEW_MEMBERS {
-                lc.remove(m);
-            }
-            lc.remove("NextStepsHistory");
-            lc.insert("ReviewStatus".into(), json!(PENDING_SUBMISSION));
-            track_partner_next_steps(None, &mut doc, &now);
-            let rec = OpportunityRecord {
-                id: ids::opportunity_id(num),
-                num,
-                created_date: now.clone(),
-                last_modified_date: now.clone(),
-                doc,
-                related: BTreeMap::new(),
-                submission: None,
-                engagement_id: None,
-            };
-            w.tx.put_opportunity(&scope, &rec, &view::listing(ctx, &rec))?;
-            if let Some(tags) = input.get("Tags").and_then(Value::as_array) {
-                let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &rec.id);
-                crate::ops::tagging::api::add_tags(w, &scope, &arn, tags)?;
-            }
-            w.changed(Change::OpportunityCreated { id: rec.id.clone() });
-            let mut response = json!({"Id": rec.id, "LastModifiedDate": now});
-            if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
-                response["PartnerOpportunityIdentifier"] = json!(p);
-            }
-            Ok(response)
+            create_in(svc, w, ctx, input)
         })
     })?;
     Ok(Reply::Doc(out))
+}
+
+/// CreateOpportunity inside a write already open, its token already handled: what the API
+/// and bulk jobs share.
+pub(crate) fn create_in<S: Store>(
+    svc: &Service<S>,
+    w: &mut Write<'_>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
+    let scope = access::private(ctx);
+    let origin = str_at(input, "Origin").unwrap_or(lifecycle::PARTNER_REFERRAL);
+    if origin != lifecycle::PARTNER_REFERRAL && ctx.catalog != SANDBOX {
+        return Err(ServiceError::business(
+            "Origin",
+            Code::InvalidValue,
+            format!(
+                "Origin must be '{}' in catalog {}; '{origin}' can only be simulated in the {SANDBOX} catalog.",
+                lifecycle::PARTNER_REFERRAL,
+                ctx.catalog
+            ),
+        ));
+    }
+    if origin == lifecycle::AWS_REFERRAL {
+        return refer(w, ctx, input);
+    }
+    let mut doc = document(input);
+    business::enforce(
+        svc,
+        w.tx,
+        ctx,
+        w.now,
+        &Subject::new(Step::Create, &doc, &BTreeMap::new()),
+    )?;
+    let num = w.tx.next_opportunity_number()?;
+    let now = w.stamp();
+    doc.insert("Origin".into(), json!(origin));
+    put_owner_first(&mut doc, &business::profile(w.tx, &ctx.account)?);
+    let lc = lifecycle_mut(&mut doc);
+    for m in lifecycle::REVIEW_MEMBERS {
+        lc.remove(m);
+    }
+    lc.remove("NextStepsHistory");
+    lc.insert("ReviewStatus".into(), json!(PENDING_SUBMISSION));
+    track_partner_next_steps(None, &mut doc, &now);
+    let rec = OpportunityRecord {
+        id: ids::opportunity_id(num),
+        num,
+        created_date: now.clone(),
+        last_modified_date: now.clone(),
+        doc,
+        related: BTreeMap::new(),
+        submission: None,
+        engagement_id: None,
+    };
+    w.tx.put_opportunity(&scope, &rec, &view::listing(ctx, &rec))?;
+    if let Some(tags) = input.get("Tags").and_then(Value::as_array) {
+        let arn = ids::opportunity_arn(&ctx.region, &ctx.account, &ctx.catalog, &rec.id);
+        crate::ops::tagging::api::add_tags(w, &scope, &arn, tags)?;
+    }
+    w.changed(Change::OpportunityCreated { id: rec.id.clone() });
+    let mut response = json!({"Id": rec.id, "LastModifiedDate": now});
+    if let Some(p) = str_at(input, "PartnerOpportunityIdentifier") {
+        response["PartnerOpportunityIdentifier"] = json!(p);
+    }
+    Ok(response)
 }
 
 /// A Sandbox CreateOpportunity with `Origin: AWS Referral` simulates AWS referring the
@@ -310,9 +336,21 @@ pub fn update<S: Store>(
     ctx: &Context,
     input: &Value,
 ) -> Result<Reply, ServiceError> {
+    Ok(Reply::Doc(
+        svc.write(ctx, |w| update_in(svc, w, ctx, input))?,
+    ))
+}
+
+/// UpdateOpportunity inside a write already open: what the API and bulk jobs share.
+pub(crate) fn update_in<S: Store>(
+    svc: &Service<S>,
+    w: &mut Write<'_>,
+    ctx: &Context,
+    input: &Value,
+) -> Result<Value, ServiceError> {
     let id = str_at(input, "Identifier").unwrap_or_default();
     let sent_lmd = str_at(input, "LastModifiedDate").and_then(time::parse);
-    let ((), rec) = modify(svc, ctx, id, |w, rec| {
+    let ((), rec) = modify_in(w, ctx, id, |w, rec| {
         if sent_lmd != time::parse(&rec.last_modified_date) {
             return Err(ServiceError::Conflict(format!(
                 "Opportunity {id} was modified at {}; the LastModifiedDate sent ({}) is stale. \
@@ -370,9 +408,7 @@ pub fn update<S: Store>(
         };
         Ok(Edit::Changed((), change))
     })?;
-    Ok(Reply::Doc(
-        json!({"Id": rec.id, "LastModifiedDate": rec.last_modified_date}),
-    ))
+    Ok(json!({"Id": rec.id, "LastModifiedDate": rec.last_modified_date}))
 }
 
 /// The partner replaces its document (review members stay AWS's).
