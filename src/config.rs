@@ -63,6 +63,8 @@ pub struct Config {
     pub error_status: ErrorStatus,
     /// Whether AWS's business validation is applied (default) or off.
     pub business_rules: crate::rules::business::Mode,
+    /// How long each bulk-job record waits before it is applied (zero: none).
+    pub bulk_record_delay: std::time::Duration,
 }
 
 /// Whether rate quotas are enforced.
@@ -92,6 +94,7 @@ impl Default for Config {
             task_delay: std::time::Duration::ZERO,
             error_status: ErrorStatus::Aws,
             business_rules: crate::rules::business::Mode::Aws,
+            bulk_record_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -194,6 +197,15 @@ pub enum AwsAction {
     },
     /// Prints the AWS summary.
     Show { opportunity: String },
+    /// Stores a file for bulk jobs (PUT /_admin/files/{key}); prints the s3:// URI that
+    /// StartOpportunityBulkJob and StartCustomerAccountBulkJob accept for it.
+    Upload {
+        /// The file to store.
+        file: PathBuf,
+        /// The key to store it under (default: the file's name).
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// AWS refers an opportunity (or, with --lead, shares a lead) with the account: a PENDING
     /// engagement invitation it can list, read, accept or reject.
     Refer {
@@ -285,6 +297,14 @@ pub struct ServeArgs {
     /// harnesses that would rather not read stderr or stdout.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_READY_FILE")]
     pub ready_file: Option<PathBuf>,
+    /// Milliseconds each bulk-job record waits before it is applied (0: none), so that a test
+    /// can watch a job IN_PROGRESS or stop the server in the middle of one.
+    #[arg(
+        long,
+        env = "PARTNERCENTRAL_LOCAL_BULK_RECORD_DELAY_MS",
+        default_value_t = 0
+    )]
+    pub bulk_record_delay_ms: u64,
 }
 
 impl From<ServeArgs> for Config {
@@ -310,6 +330,7 @@ impl From<ServeArgs> for Config {
             task_delay: std::time::Duration::from_millis(a.task_delay_ms),
             error_status: a.error_status,
             business_rules: a.business_rules,
+            bulk_record_delay: std::time::Duration::from_millis(a.bulk_record_delay_ms),
         }
     }
 }

@@ -88,6 +88,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let mut service = ops::Service::open(store, config.region.clone())?;
     service.task_delay = config.task_delay;
     service.business_rules = config.business_rules;
+    service.bulk.record_delay = config.bulk_record_delay;
+    if let Storage::DataDir(dir) = &config.storage {
+        service.bulk.files = ops::bulk::files::Files::at(dir.join("files"));
+    }
     if let Some(path) = &config.seed {
         seed(&service, path)
             .map_err(|e| StartError::Seed(format!("seed file {}: {e}", path.display())))?;
@@ -117,14 +121,25 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let state = std::sync::Arc::new(state);
     tokio::spawn(settle_on_time(std::sync::Arc::downgrade(&state)));
     let app = admin::router(state.clone())
+        .merge(admin::files::reports_router())
         .fallback(http::api)
-        .with_state(state);
-    http::serve(&config.listen, app, protected, limits)
+        .with_state(state.clone());
+    let server = http::serve(&config.listen, app, protected, limits)
         .await
         .map_err(|source| StartError::Listen {
             addr: config.listen.clone(),
             source,
-        })
+        })?;
+    // Report URLs name the address clients reach (an unspecified one: this machine).
+    let addr = server.local_addr();
+    let host = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    let _ = state.service.bulk.base_url.set(format!("http://{host}"));
+    tokio::spawn(ops::bulk::runner::run(std::sync::Arc::downgrade(&state)));
+    Ok(server)
 }
 
 /// Commits what the service clock makes due (invitations expiring, delayed tasks

@@ -57,6 +57,74 @@ async fn call(
     }
 }
 
+/// A key as a URL path: every byte but unreserved characters and `/` percent-encoded.
+fn path_of(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Stores a file through the control plane (read whole: bulk files are at most 100 MB).
+async fn upload(
+    args: &AwsArgs,
+    file: &std::path::Path,
+    key: Option<&str>,
+) -> Result<Value, String> {
+    let key = match key {
+        Some(k) => k.to_string(),
+        None => file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .ok_or_else(|| format!("{} names no file", file.display()))?,
+    };
+    let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let url = format!(
+        "{}/_admin/files/{}",
+        args.endpoint.trim_end_matches('/'),
+        path_of(&key)
+    );
+    let mut req = Request::builder()
+        .method(Method::PUT)
+        .uri(&url)
+        .header(header::CONTENT_TYPE, "text/csv");
+    if let Some(token) = &args.admin_token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let req = req
+        .body(Full::new(Bytes::from(data)))
+        .map_err(|e| e.to_string())?;
+    let resp = client
+        .request(req)
+        .await
+        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let status = resp.status();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{status}: {}",
+            value
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("no message")
+        ))
+    }
+}
+
 /// Runs one action; returns what to print.
 pub async fn run(args: &AwsArgs) -> Result<Value, String> {
     let scope = format!("/accounts/{}/catalogs/{}", args.account, args.catalog);
@@ -107,6 +175,7 @@ pub async fn run(args: &AwsArgs) -> Result<Value, String> {
             )
             .await
         }
+        AwsAction::Upload { file, key } => upload(args, file, key.as_deref()).await,
         AwsAction::Show { opportunity } => {
             call(args, Method::GET, &summary(opportunity), None).await
         }

@@ -5,6 +5,7 @@
 //! work runs on the blocking pool, as the API's does.
 
 pub mod client;
+pub mod files;
 
 use std::sync::Arc;
 
@@ -242,6 +243,11 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route(
             "/_admin/accounts/{account}/catalogs/{catalog}/customer-accounts/{id}/matching",
             axum::routing::put(matching_put).delete(matching_delete),
+        )
+        .route("/_admin/files", get(files::list))
+        .route(
+            "/_admin/files/{*key}",
+            axum::routing::put(files::upload).delete(files::delete),
         )
         .route("/_admin/rules", get(rules_list))
         .route(

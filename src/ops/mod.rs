@@ -11,6 +11,7 @@
 //! a typed list of [`Change`]s that, once committed, drives the events and cache eviction.
 
 pub mod access;
+pub mod bulk;
 pub mod cache;
 pub mod common;
 pub mod customers;
@@ -156,6 +157,8 @@ pub struct Service<S: Store> {
     pub task_delay: std::time::Duration,
     /// Whether AWS's business rules are applied (`--business-rules`).
     pub business_rules: crate::rules::business::Mode,
+    /// Bulk jobs' files, runner wake-up and report signing.
+    pub bulk: bulk::Runtime,
 }
 
 /// The store setting that says what stored listings were rendered with.
@@ -193,6 +196,7 @@ impl<S: Store> Service<S> {
             clock,
             task_delay: std::time::Duration::ZERO,
             business_rules: crate::rules::business::Mode::Aws,
+            bulk: bulk::Runtime::default(),
         })
     }
 

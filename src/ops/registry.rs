@@ -60,6 +60,7 @@ impl<S: Store> Registry<S> {
             .chain(super::settings::operations::<S>())
             .chain(super::tagging::operations::<S>())
             .chain(super::customers::operations::<S>())
+            .chain(super::bulk::operations::<S>())
         {
             debug_assert!(
                 model.operation(h.name).is_some(),

@@ -336,6 +336,60 @@ pub struct CustomerAccountRecord {
     pub import_id: Option<String>,
 }
 
+/// A bulk job of the caller's: a CSV file of customer accounts or opportunities applied one
+/// record at a time by the background runner (`ops::bulk`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BulkJobRecord {
+    pub id: String,
+    /// `opportunity` or `customer-account`.
+    pub kind: String,
+    /// As sent (sensitive in the model: never logged).
+    pub file_uri: String,
+    /// `SUBMITTED`, `IN_PROGRESS`, `COMPLETED` or `FAILED`.
+    pub status: String,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// `BULK_CREATE` or `BULK_UPDATE`, once the header was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_type: Option<String>,
+    pub total_records: i64,
+    pub processed_records: i64,
+    pub success_count: i64,
+    pub failure_count: i64,
+    /// Accounts it created that were deleted since (never decreases).
+    pub deleted_count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// Byte offset, line and record number in the job's copy of its file where the next
+    /// record starts (what a restart resumes from).
+    #[serde(default)]
+    pub resume_at: [u64; 3],
+    /// When each report type was first asked for (report type → time).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reports: BTreeMap<String, String>,
+}
+
+/// The outcome of one record of a bulk job.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BulkResultRecord {
+    pub request_id: String,
+    /// `SUCCEEDED` or `FAILED`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_identifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
 /// The one row of an account's selling-system settings in a catalog.
 pub const SETTINGS_ID: &str = "settings";
 
@@ -629,6 +683,36 @@ pub trait Tx {
         &self,
         scope: &Scope,
     ) -> Result<Vec<CustomerAccountRecord>, StoreError>;
+
+    /// Stores a bulk job (insert or replace).
+    fn put_bulk_job(&mut self, scope: &Scope, rec: &BulkJobRecord) -> Result<(), StoreError>;
+    fn get_bulk_job(&self, scope: &Scope, id: &str) -> Result<Option<BulkJobRecord>, StoreError>;
+    /// The caller's bulk jobs of one kind, newest first.
+    fn list_bulk_jobs(&self, scope: &Scope, kind: &str) -> Result<Vec<BulkJobRecord>, StoreError>;
+    /// Every `SUBMITTED` or `IN_PROGRESS` job, oldest first (what the runner works through).
+    fn unfinished_bulk_jobs(&self) -> Result<Vec<(Scope, BulkJobRecord)>, StoreError>;
+    /// Records the outcome of record `seq` (from 1) of a job.
+    fn put_bulk_result(
+        &mut self,
+        scope: &Scope,
+        job: &str,
+        seq: i64,
+        rec: &BulkResultRecord,
+    ) -> Result<(), StoreError>;
+    /// Up to `limit` outcomes of a job after record `after`, in file order, optionally only
+    /// those with `status`.
+    fn bulk_results(
+        &self,
+        scope: &Scope,
+        job: &str,
+        status: Option<&str>,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, BulkResultRecord)>, StoreError>;
+    /// Opens a savepoint inside the transaction (one bulk record's writes).
+    fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Closes the savepoint: keeps its writes, or undoes them (`keep == false`).
+    fn end_savepoint(&mut self, keep: bool) -> Result<(), StoreError>;
 
     /// Tags of the caller's resources, by ARN (none: an empty list).
     fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError>;

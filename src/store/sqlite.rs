@@ -23,10 +23,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AwsSummaryRecord, CustomerAccountRecord, EngagementRecord, IdempotencyRecord, InvitationQuery,
-    InvitationRecord, ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySortKey,
-    Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope, SellingSettings, SnapshotJobRecord,
-    SnapshotRecord, SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
+    AwsSummaryRecord, BulkJobRecord, BulkResultRecord, CustomerAccountRecord, EngagementRecord,
+    IdempotencyRecord, InvitationQuery, InvitationRecord, ListedOpportunity, OpportunityQuery,
+    OpportunityRecord, OpportunitySortKey, Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope,
+    SellingSettings, SnapshotJobRecord, SnapshotRecord, SolutionRecord, Store, StoreError,
+    StoreFacts, TagsRecord, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 use serde_json::Value;
@@ -40,8 +41,9 @@ pub const LOCK_FILE: &str = "partnercentral-local.lock";
 /// rendered listings, or with them); 1 = rendered listings; 2 = `settings` (what stored
 /// renderings were made with); 3 = `invitations`, `engagements` and the tasks' `due` column;
 /// 4 = `engagement_members` (which engagements an account is a member of); 5 = `snapshots`,
-/// `snapshot_jobs`, `tags`, `selling_settings`; 6 = `customer_accounts`.
-pub const SCHEMA_VERSION: i64 = 6;
+/// `snapshot_jobs`, `tags`, `selling_settings`; 6 = `customer_accounts`; 7 = `bulk_jobs`,
+/// `bulk_results`.
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Read-only connections kept for reads (an export opens one of its own). Each keeps its own
 /// page cache, so more than the machine can run at once only costs memory.
@@ -129,6 +131,20 @@ CREATE TABLE IF NOT EXISTS solutions (
     PRIMARY KEY (account, catalog, id)
 );
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bulk_jobs (
+    account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
+    status TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, catalog, id)
+);
+CREATE INDEX IF NOT EXISTS bulk_jobs_unfinished ON bulk_jobs (created_at)
+    WHERE status IN ('SUBMITTED', 'IN_PROGRESS');
+CREATE TABLE IF NOT EXISTS bulk_results (
+    account TEXT NOT NULL, catalog TEXT NOT NULL, job_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    status TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, catalog, job_id, seq)
+);
+CREATE INDEX IF NOT EXISTS bulk_results_by_status
+    ON bulk_results (account, catalog, job_id, status, seq);
 ";
 
 pub struct SqliteStore {
@@ -881,6 +897,8 @@ impl Tx for SqliteTx<'_> {
             "tags",
             "selling_settings",
             "customer_accounts",
+            "bulk_jobs",
+            "bulk_results",
         ] {
             self.tx.execute(
                 &format!(
@@ -1379,6 +1397,126 @@ impl Tx for SqliteTx<'_> {
             "SELECT doc FROM customer_accounts WHERE account = ?1 AND catalog = ?2 ORDER BY rowid",
         )?;
         collect_docs(stmt.query_map(params![scope.account, scope.catalog], doc_column)?)
+    }
+
+    fn put_bulk_job(&mut self, scope: &Scope, rec: &BulkJobRecord) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO bulk_jobs (account, catalog, id, kind, status, created_at, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                scope.account,
+                scope.catalog,
+                rec.id,
+                rec.kind,
+                rec.status,
+                rec.created_at,
+                to_json(rec)?
+            ])?;
+        Ok(())
+    }
+
+    fn get_bulk_job(&self, scope: &Scope, id: &str) -> Result<Option<BulkJobRecord>, StoreError> {
+        self.get_doc("bulk_jobs", scope, id)
+    }
+
+    fn list_bulk_jobs(&self, scope: &Scope, kind: &str) -> Result<Vec<BulkJobRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT doc FROM bulk_jobs WHERE account = ?1 AND catalog = ?2 AND kind = ?3
+             ORDER BY created_at DESC, id DESC",
+        )?;
+        collect_docs(stmt.query_map(params![scope.account, scope.catalog, kind], doc_column)?)
+    }
+
+    fn unfinished_bulk_jobs(&self) -> Result<Vec<(Scope, BulkJobRecord)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT account, catalog, doc FROM bulk_jobs
+             WHERE status IN ('SUBMITTED', 'IN_PROGRESS') ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (account, catalog, doc) = row?;
+            out.push((Scope { account, catalog }, from_json(&doc)?));
+        }
+        Ok(out)
+    }
+
+    fn put_bulk_result(
+        &mut self,
+        scope: &Scope,
+        job: &str,
+        seq: i64,
+        rec: &BulkResultRecord,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO bulk_results (account, catalog, job_id, seq, status, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                scope.account,
+                scope.catalog,
+                job,
+                seq,
+                rec.status,
+                to_json(rec)?
+            ])?;
+        Ok(())
+    }
+
+    fn bulk_results(
+        &self,
+        scope: &Scope,
+        job: &str,
+        status: Option<&str>,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, BulkResultRecord)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT seq, doc FROM bulk_results
+             WHERE account = ?1 AND catalog = ?2 AND job_id = ?3 AND (?4 IS NULL OR status = ?4)
+               AND seq > ?5
+             ORDER BY seq LIMIT ?6",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                scope.account,
+                scope.catalog,
+                job,
+                status,
+                after,
+                limit as i64
+            ],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, doc) = row?;
+            out.push((seq, from_json(&doc)?));
+        }
+        Ok(out)
+    }
+
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.tx.execute_batch("SAVEPOINT record")?;
+        Ok(())
+    }
+
+    fn end_savepoint(&mut self, keep: bool) -> Result<(), StoreError> {
+        self.tx.execute_batch(if keep {
+            "RELEASE record"
+        } else {
+            "ROLLBACK TO record; RELEASE record"
+        })?;
+        Ok(())
     }
 
     fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError> {
