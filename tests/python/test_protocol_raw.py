@@ -143,25 +143,6 @@ def test_unknown_members_are_ignored(server):
     assert status == 200
 
 
-def test_unimplemented_operation_is_validated_then_answers_501(server):
-    status, headers, body = server.call("ListOpportunityBulkJobs", {})
-    assert status == 400 and body["ErrorList"][0]["FieldName"] == "Catalog"
-    status, headers, body = server.call("ListOpportunityBulkJobs", {"Catalog": "AWS"})
-    assert status == 501 and error_name(headers, body) == "InternalFailure"
-    assert "ListOpportunityBulkJobs" in body["Message"] and "not implemented" in body["Message"]
-
-
-def test_not_implemented_is_not_retried_by_boto3(server):
-    c = server.client(check_shapes=False, retries={"total_max_attempts": 5, "mode": "legacy"})
-    calls = []
-    c.meta.events.register("before-send", lambda **kw: calls.append(1))
-    try:
-        c.list_opportunity_bulk_jobs(Catalog="AWS")
-    except c.exceptions.ClientError as e:
-        assert e.response["Error"]["Code"] == "InternalFailure"
-    assert len(calls) == 1
-
-
 def test_duplicate_keys_take_the_last_value(server):
     status, _, body = server.call("ListSolutions", b'{"Catalog": "Nope", "Catalog": "AWS"}')
     assert status == 200, body

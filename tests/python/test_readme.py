@@ -69,3 +69,24 @@ def test_readme_co_selling_example_runs():
         assert scope["draft"]["Project"]["Title"] == "Converted from Lead"
     finally:
         s.stop()
+
+
+def test_readme_bulk_jobs_example_runs(server, fresh_account, monkeypatch):
+    """The bulk-jobs example, with the sample files it names (paths from the repository root)."""
+    text = README.read_text()
+    section = text.split("## A worked example: bulk jobs", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(README.parent)
+    scope = {"pc": server.client(account=fresh_account), "ENDPOINT": server.url}
+    exec(compile(code, "README.md", "exec"), scope)
+    summary = scope["summary"]
+    assert (summary["Status"], summary["OperationType"], summary["TotalRecords"]) == ("COMPLETED", "BULK_CREATE", 3)
+    assert (summary["SuccessCount"], summary["FailureCount"]) == (2, 1)
+    results = scope["results"]
+    assert [r["Status"] for r in results] == ["SUCCEEDED", "SUCCEEDED", "FAILED"]
+    assert results[2]["ErrorMessage"].startswith("REQUEST_VALIDATION_FAILED: Customer.Account.Industry")
+    lines = scope["failed_csv"].strip().splitlines()
+    assert lines[0] == "RequestId,Status,ResourceIdentifier,ErrorCode,ErrorMessage"
+    assert len(lines) == 2 and lines[1].startswith("crm-0003,FAILED,,ValidationException,")
+    assert scope["account"]["Account"]["CompanyName"] == "Acme Corp"
+    assert [r["Status"] for r in scope["imported"]] == ["SUCCEEDED", "SUCCEEDED"]

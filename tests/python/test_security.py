@@ -1,6 +1,8 @@
 """No operation returns or changes another account's or catalog's records, and allow lists hold
 for every operation."""
 import json
+import time
+import urllib.request
 
 import pytest
 
@@ -39,6 +41,10 @@ EXEMPT = {
     "GetCustomerAccountStatistics": "counts the caller's own: the intruder's TotalCount is asserted 0",
     "DeleteCustomerAccount": "idempotent (the model): answers the intruder as if deleted; the victim's account is "
                              "asserted unchanged",
+    "StartOpportunityBulkJob": "names no existing record: it only adds a job to the caller's own scope",
+    "StartCustomerAccountBulkJob": "names no existing record: it only adds a job to the caller's own scope",
+    "ListOpportunityBulkJobs": "a list: the intruder's listing is asserted empty",
+    "ListCustomerAccountBulkJobs": "a list: the intruder's listing is asserted empty",
 }
 
 # Operations on one engagement: a member of the same catalog that is not a member is told it may not
@@ -78,10 +84,25 @@ def victim(server):
     owner.tag_resource(ResourceArn=OPP_ARN.format(oid=oid), Tags=[{"Key": "secret", "Value": "yes"}])
     customer = owner.create_customer_account(Catalog="Sandbox", Account={"CompanyName": "Secret customer",
                                                                           "Domain": "secret.example.com"})["Id"]
+    # Bulk jobs of the victim's, finished (their records are in the state compared below).
+    urllib.request.urlopen(urllib.request.Request(
+        f"{server.url}/_admin/files/victim/accounts.csv", method="PUT",
+        data=b"Account.CompanyName,Account.Domain\nSecret bulk,bulk.secret.example.com\n"))
+    customer_job = owner.start_customer_account_bulk_job(Catalog="Sandbox", ClientToken="victim-cj",
+                                                         FileUri="s3://victim/victim/accounts.csv")["Id"]
+    opportunity_job = owner.start_opportunity_bulk_job(Catalog="Sandbox", ClientToken="victim-oj", FileFormat="CSV",
+                                                       FileURI="s3://victim/victim/accounts.csv")["JobId"]
+    for _ in range(200):
+        statuses = {owner.get_customer_account_bulk_job(Catalog="Sandbox", Identifier=customer_job)["Status"],
+                    owner.list_opportunity_bulk_jobs(Catalog="Sandbox", JobId=opportunity_job)[
+                        "OpportunityBulkJobSummaries"][0]["Status"]}
+        if statuses <= {"COMPLETED", "FAILED"}:
+            break
+        time.sleep(0.05)
     before = admin(server, "GET", "/state")[2]
     return (owner, oid, sent["InvitationId"], tasks[0]["EngagementId"],
             [s for s in before["scopes"] if s["accountId"] == "131313131313" and s["catalog"] == "Sandbox"], before["catalogs"],
-            lead, prospecting, tasks[0]["ResourceSnapshotJobId"], customer)
+            lead, prospecting, tasks[0]["ResourceSnapshotJobId"], customer, customer_job, opportunity_job)
 
 
 OPP_ARN = "arn:aws:partnercentral:us-east-1:131313131313:catalog/Sandbox/opportunity/{oid}"
@@ -92,9 +113,16 @@ LEAD_CONTEXT = {"Customer": {"CompanyName": "Secret Co"}, "Interactions": [
 
 def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="eng-00000000000000",
                      lead="eng-00000000000000", prospecting="task-00000000000000", job="job-0000000000000",
-                     customer="cust-acc-0000000000000"):
+                     customer="cust-acc-0000000000000", customer_job="bulkjob-0000000000000",
+                     opportunity_job="bulkjob-0000000000000"):
     lmd = "2026-01-01T00:00:00Z"
     return {
+        "GetCustomerAccountBulkJob": {"Catalog": catalog, "Identifier": customer_job},
+        "ListCustomerAccountBulkJobResults": {"Catalog": catalog, "Identifier": customer_job},
+        "GetCustomerAccountBulkJobReportUrl": {"Catalog": catalog, "Identifier": customer_job,
+                                               "ReportType": "ALL_RECORDS"},
+        "ListOpportunityBulkJobResults": {"Catalog": catalog, "JobId": opportunity_job},
+        "GetOpportunityBulkJobReportUrl": {"Catalog": catalog, "JobId": opportunity_job, "ReportFormat": "CSV"},
         "GetEngagement": {"Catalog": catalog, "Identifier": engagement},
         "ListEngagementMembers": {"Catalog": catalog, "Identifier": engagement},
         "CreateEngagementContext": {"Catalog": catalog, "EngagementIdentifier": lead, "ClientToken": "evil",
@@ -151,9 +179,10 @@ def requests_against(oid, catalog, invitation="engi-0000000000000", engagement="
 
 @pytest.mark.parametrize("account,catalog", [("141414141414", "Sandbox"), ("131313131313", "AWS")])
 def test_no_operation_reaches_another_account_or_catalog(server, victim, account, catalog):
-    owner, oid, invitation, engagement, scopes_before, shared_before, lead, prospecting, job, customer = victim
+    (owner, oid, invitation, engagement, scopes_before, shared_before, lead, prospecting, job, customer,
+     customer_job, opportunity_job) = victim
     for op, body in requests_against(oid, catalog, invitation, engagement, lead, prospecting, job,
-                                     customer).items():
+                                     customer, customer_job, opportunity_job).items():
         status, _, resp = server.call(op, body, {"Authorization":
             f"AWS4-HMAC-SHA256 Credential={account}/20260101/us-east-1/partnercentral-selling/aws4_request, "
             "SignedHeaders=host, Signature=00"})
@@ -177,6 +206,8 @@ def test_no_operation_reaches_another_account_or_catalog(server, victim, account
     reasons = {r["ReasonCode"] for r in results["Engagements"]}
     assert reasons == ({"NotAMember"} if catalog == "Sandbox" else {"EngagementNotFound"}), results
     assert intruder.list_resource_snapshot_jobs(Catalog=catalog)["ResourceSnapshotJobSummaries"] == []
+    assert intruder.list_customer_account_bulk_jobs(Catalog=catalog)["items"] == []
+    assert intruder.list_opportunity_bulk_jobs(Catalog=catalog)["OpportunityBulkJobSummaries"] == []
     assert intruder.search_customer_accounts(Catalog=catalog)["CustomerAccountSummaries"] == []
     assert intruder.get_customer_account_statistics(Catalog=catalog)["TotalCount"] == 0
     intruder.delete_customer_account(Catalog=catalog, Identifier=customer)

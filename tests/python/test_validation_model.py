@@ -28,6 +28,23 @@ TASK_ID = "task-abcdefghij123"
 INVITATION_ID = "engi-abcdefghij123"
 
 BASES = {
+    "StartOpportunityBulkJob": {"Catalog": "Sandbox", "ClientToken": "token-bulk-1", "FileFormat": "CSV",
+                                "FileURI": "s3://bucket/opportunities.csv"},
+    "ListOpportunityBulkJobs": {"Catalog": "Sandbox", "JobId": "bulkjob-abcdefghij123", "Status": "COMPLETED",
+                                "MaxResults": 10},
+    "ListOpportunityBulkJobResults": {"Catalog": "Sandbox", "JobId": "bulkjob-abcdefghij123", "Status": "FAILED",
+                                      "MaxResults": 10},
+    "GetOpportunityBulkJobReportUrl": {"Catalog": "Sandbox", "JobId": "bulkjob-abcdefghij123", "ReportFormat": "CSV",
+                                       "ReportType": "FAILED_RECORDS"},
+    "StartCustomerAccountBulkJob": {"Catalog": "Sandbox", "ClientToken": "token-bulk-2",
+                                    "FileUri": "https://127.0.0.1/accounts.csv"},
+    "GetCustomerAccountBulkJob": {"Catalog": "Sandbox", "Identifier": "bulkjob-abcdefghij123"},
+    "ListCustomerAccountBulkJobs": {"Catalog": "Sandbox", "MaxResults": 10,
+                                    "Filter": {"Identifier": "bulkjob-abcdefghij123", "Status": "SUBMITTED"}},
+    "ListCustomerAccountBulkJobResults": {"Catalog": "Sandbox", "Identifier": "bulkjob-abcdefghij123",
+                                          "Status": "SUCCEEDED", "MaxResults": 10},
+    "GetCustomerAccountBulkJobReportUrl": {"Catalog": "Sandbox", "Identifier": "bulkjob-abcdefghij123",
+                                           "ReportType": "ALL_RECORDS"},
     "CreateCustomerAccount": {"Catalog": "Sandbox", "ClientToken": "token-ca1", "PartnerAccountIdentifier": "crm-1",
                               "Account": {"CompanyName": "Acme", "WebsiteUrl": "https://acme.example.com",
                                           "Duns": "123456789", "Industry": "Software", "OtherIndustry": "SaaS",
