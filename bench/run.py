@@ -15,6 +15,7 @@ partnercentral-local returned for the same request.
     python3 bench/run.py --only seed                 # seeding memory, and a 1M document bad at its end
 """
 import argparse
+import csv
 import datetime
 import hashlib
 import hmac
@@ -42,7 +43,7 @@ ACCESS_KEY, SECRET = "AKIDBENCH", "bench-secret"
 TARGET = "AWSPartnerCentralSelling."
 # What --only chooses from, in the order they run.
 SCENARIOS = ("summary", "sigv4", "create", "large", "export", "bad-request", "invitations", "engagements",
-             "snapshot-jobs", "seed")
+             "snapshot-jobs", "seed", "bulk")
 # Seeding 1,000,000 opportunities before the import streamed (bench/RESULTS.md of 2026-11-27 01:22,
 # same machine, same generator): "no slower than today" is measured against it.
 SEED_1M_BEFORE_STREAMING_S = 64.8
@@ -422,6 +423,56 @@ class Bench:
         print(f"  snapshot jobs: {row['rps']:.0f} updates/s with a running job, {row['ceiling']:.0f} without "
               f"(ratio {row['ratio']:.2f}), p99 {row['p99']:.2f} vs {row['ceiling_p99']:.2f} ms", file=sys.stderr)
         return row
+
+    def bulk_create(self, data_dir, rows):
+        """A bulk job creating `rows` opportunities from one uploaded CSV file (durable store):
+        records per second from StartedAt to CompletedAt, and the server's RSS while it runs
+        (sampled every 50 ms) against its peak before the job."""
+        sample = ROOT / "examples" / "bulk" / "opportunities.csv"
+        header, first = list(csv.reader(open(sample)))[:2]
+        path = pathlib.Path(data_dir).with_suffix(".csv")
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            for i in range(rows):
+                row = list(first)
+                row[0], row[1], row[2] = f"crm-{i}", f"006B{i:07d}", f"Company {i}"
+                w.writerow(row)
+        mb = path.stat().st_size / 1e6
+        srv = serve(data_dir)
+        try:
+            with open(path, "rb") as f:
+                conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=600)
+                conn.request("PUT", "/_admin/files/bench/opportunities.csv", body=f,
+                             headers={"Content-Length": str(path.stat().st_size)})
+                resp = conn.getresponse()
+                resp.read()
+                conn.close()
+            if resp.status != 200:
+                raise RuntimeError(f"the upload answered {resp.status}")
+            before = srv.peak_mb()
+            started = time.monotonic()
+            job = json.loads(sample_response(srv.port, "StartOpportunityBulkJob", json.dumps(
+                {"Catalog": CATALOG, "ClientToken": "bench-bulk", "FileFormat": "CSV",
+                 "FileURI": "s3://bench/bench/opportunities.csv"})))["JobId"]
+            peak = 0.0
+            while True:
+                peak = max(peak, srv.rss_mb())
+                out = json.loads(sample_response(srv.port, "ListOpportunityBulkJobs", json.dumps(
+                    {"Catalog": CATALOG, "JobId": job})))["OpportunityBulkJobSummaries"][0]
+                if out["Status"] in ("COMPLETED", "FAILED"):
+                    break
+                time.sleep(0.05)
+            wall = time.monotonic() - started
+            ran = (datetime.datetime.fromisoformat(out["CompletedAt"].replace("Z", "+00:00"))
+                   - datetime.datetime.fromisoformat(out["StartedAt"].replace("Z", "+00:00"))).total_seconds()
+            self.note_rss(f"after a {rows:,}-record bulk job", srv)
+        finally:
+            srv.stop()
+            path.unlink(missing_ok=True)
+        return {"rows": rows, "mb": mb, "status": out["Status"], "succeeded": out["SuccessCount"],
+                "failed": out["FailureCount"], "seconds": ran, "wall": wall,
+                "rate": out["ProcessedRecords"] / max(ran, 1e-3), "peak": peak, "before": before}
 
     def note_rss(self, label, proc):
         self.rss.append((label, proc.rss_mb()))
@@ -838,6 +889,9 @@ def run(args):
         # 9. State in bounded memory: seeding, and a huge document bad at its very end.
         if bench.want("seed"):
             seeding = bench.seeding(args.seed_records, args.large)
+        # 10. A bulk job creating opportunities from one large CSV file (durable store).
+        if bench.want("bulk"):
+            bench.bulk = bench.bulk_create(pathlib.Path(work) / "bulk", args.bulk_rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -951,6 +1005,16 @@ def report(args, bench, small32, large32, cold, seeded, generated, export=None, 
     if seeded is not None and args.large >= 1_000_000:
         checks.append((f"seeding {args.large:,} no slower than before streaming ({SEED_1M_BEFORE_STREAMING_S} s)",
                        f"{seeded:.1f} s", seeded <= SEED_1M_BEFORE_STREAMING_S))
+    bulk = getattr(bench, "bulk", None)
+    if bulk:
+        checks.append((f"bulk job of {bulk['rows']:,} creates ≥ 5,000 records/s", f"{bulk['rate']:,.0f}/s",
+                       bulk["rate"] >= 5000 and bulk["succeeded"] == bulk["rows"]))
+        checks.append(("… RSS < 128 MB during the job", f"{bulk['peak']:.1f} MB", bulk["peak"] < 128))
+        notes.append(f"- StartOpportunityBulkJob of {bulk['rows']:,} rows ({bulk['mb']:.0f} MB CSV, uploaded with "
+                     f"`PUT /_admin/files`) on a durable store: {bulk['status']}, {bulk['succeeded']:,} created, "
+                     f"{bulk['failed']:,} failed, {bulk['seconds']:.1f} s from StartedAt to CompletedAt "
+                     f"({bulk['rate']:,.0f} records/s; {bulk['wall']:.1f} s from the Start call to COMPLETED seen); "
+                     f"RSS at most {bulk['peak']:.1f} MB while it ran (peak before the job: {bulk['before']:.1f} MB).")
     if steady:
         checks.append(("RSS < 64 MB (idle and after every scenario)", f"{max(steady):.1f} MB", max(steady) < 64))
     lines += ["", *notes, "", "| target | measured | met |", "|---|---|---|",
@@ -992,6 +1056,8 @@ def main():
                          "engagements scenario")
     ap.add_argument("--seed-records", type=int, default=200_000,
                     help="opportunities of the smaller seeding run of the seed scenario")
+    ap.add_argument("--bulk-rows", type=int, default=100_000,
+                    help="rows of the CSV file of the bulk scenario")
     ap.add_argument("--only", type=scenario_list, default=list(SCENARIOS),
                     help=f"comma-separated scenarios to run: {', '.join(SCENARIOS)} (default: all)")
     ap.add_argument("--no-build", action="store_true")
@@ -1002,6 +1068,7 @@ def main():
         args.export_records, args.export_seconds, args.bad_items = 2000, 2, 150_000
         args.invitations, args.seed_records = 100, 1000
         args.engagements = 100
+        args.bulk_rows = 2000
     text = run(args)
     if args.out:
         pathlib.Path(args.out).write_text(text)
