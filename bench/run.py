@@ -466,7 +466,7 @@ class Bench:
             wall = time.monotonic() - started
             ran = (datetime.datetime.fromisoformat(out["CompletedAt"].replace("Z", "+00:00"))
                    - datetime.datetime.fromisoformat(out["StartedAt"].replace("Z", "+00:00"))).total_seconds()
-            self.note_rss(f"after a {rows:,}-record bulk job", srv)
+            self.rss.append((f"peak while a {rows:,}-record bulk job ran (sampled)", peak))
         finally:
             srv.stop()
             path.unlink(missing_ok=True)
