@@ -93,6 +93,16 @@ impl Files {
         let _ = fs::remove_file(self.copy_path(id));
     }
 
+    /// Removes every job copy: called when no job is unfinished, so none is needed (a job
+    /// removed by a reset while it ran leaves its copy behind).
+    pub fn sweep_copies(&self) {
+        if let Ok(entries) = fs::read_dir(self.root.join("jobs")) {
+            for entry in entries.flatten() {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
     /// Stores `body` under `key`, replacing what was there only once all of it arrived.
     pub fn upload(&self, key: &str, body: impl Read) -> Result<u64, UploadError> {
         check_key(key)?;

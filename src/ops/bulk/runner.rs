@@ -90,6 +90,7 @@ pub fn step<S: Store>(
         .into_iter()
         .next()
     else {
+        svc.bulk.files.sweep_copies();
         return Ok(false);
     };
     *current.lock().unwrap_or_else(|p| p.into_inner()) = Some((scope.clone(), job.id.clone()));
