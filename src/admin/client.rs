@@ -57,18 +57,6 @@ async fn call(
     }
 }
 
-/// A key as a URL path: every byte but unreserved characters and `/` percent-encoded.
-fn path_of(key: &str) -> String {
-    key.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Stores a file through the control plane (read whole: bulk files are at most 100 MB).
 async fn upload(
     args: &AwsArgs,
@@ -88,7 +76,7 @@ async fn upload(
     let url = format!(
         "{}/_admin/files/{}",
         args.endpoint.trim_end_matches('/'),
-        path_of(&key)
+        crate::ops::bulk::files::encode_key(&key)
     );
     let mut req = Request::builder()
         .method(Method::PUT)

@@ -36,7 +36,10 @@ impl From<UploadError> for AdminError {
 
 /// The URI a bulk job names an uploaded file with.
 pub fn s3_uri(key: &str) -> String {
-    format!("s3://partnercentral-local/{key}")
+    format!(
+        "s3://partnercentral-local/{}",
+        crate::ops::bulk::files::encode_key(key)
+    )
 }
 
 /// `PUT /_admin/files/{key}`: stores the body (streamed to disk, never held whole).
@@ -167,6 +170,33 @@ async fn report(
                 StatusCode::FORBIDDEN,
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided.",
+            );
+        }
+    }
+    // An object that is gone (its job was reset away) is S3's NoSuchKey.
+    let (st, lookup) = (Arc::clone(&state), (scope.clone(), job.clone()));
+    let exists = st
+        .blocking(move |st| {
+            st.service
+                .store
+                .read(|tx| tx.get_bulk_job(&lookup.0, &lookup.1))
+                .map(|j| j.is_some())
+        })
+        .await;
+    match exists {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => {
+            return s3_error(
+                StatusCode::NOT_FOUND,
+                "NoSuchKey",
+                "The specified key does not exist.",
+            );
+        }
+        _ => {
+            return s3_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
             );
         }
     }

@@ -400,11 +400,6 @@ def test_an_update_job_lays_its_cells_over_each_opportunity(server):
     assert updated == [submitted, o1, o2], (updated, submitted, o1, o2)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "emulator bug: an update record's Identifier is looked up before model validation, so a record "
-    "without one (empty cell) or with one UpdateOpportunity's pattern O[0-9]{1,19} refuses answers "
-    "ResourceNotFoundException ('Opportunity  was not found ...') where UpdateOpportunity itself "
-    "answers ValidationException ('Identifier is required' / 'must match the pattern')"))
 def test_an_update_record_without_a_valid_identifier_is_a_validation_failure(server):
     c = server.client(account=account())
     raw = server.client(account=account(), parameter_validation=False)
@@ -537,10 +532,6 @@ def test_the_cli_uploads_a_file_a_job_then_reads(server, tmp_path):
     assert [r["RequestId"] for r in ca_results(c, job)] == ["acct-1", "acct-2"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "emulator bug: PUT /_admin/files/{key} of a key with '?' answers uri s3://partnercentral-local/a?b.csv, "
-    "which a job then refuses ('An s3:// file URI may carry only the versionId query parameter'): the "
-    "control plane hands out a URI that does not name the file it stored"))
 def test_the_uri_an_upload_answers_names_that_upload(server):
     c = server.client(account=account())
     key = f"odd/{os.urandom(4).hex()}/a?b.csv"
@@ -964,9 +955,6 @@ def test_customer_account_reports_have_all_records_or_the_failed_ones(own_server
     assert c.get_customer_account_bulk_job_report_url(Catalog="Sandbox", Identifier=job)["ReportType"] == "FAILED_RECORDS"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "emulator deviation: after /_admin/reset removed a job, its still-signed report URL answers 200 "
-    "with a header-only CSV instead of S3's 404 NoSuchKey for an object that is gone"))
 def test_the_report_url_of_a_removed_job_is_no_such_key(own_server):
     c = own_server.client()
     job = wait_ca(c, start_ca(c, upload(own_server, "gone/a.csv", (EXAMPLES / "customer-accounts.csv").read_bytes()))["Id"])["Id"]

@@ -285,7 +285,9 @@ fn report<S: Store>(
                 out["ReportStatus"] = json!("EXPIRED");
             }
             Some(_) => {
-                let expires = w.now + Duration::minutes(URL_MINUTES);
+                // Whole seconds: the URL's `Expires` and `ExpiresAt` are the same instant.
+                let at = (w.now + Duration::minutes(URL_MINUTES)).timestamp();
+                let expires = chrono::DateTime::from_timestamp(at, 0).unwrap_or(w.now);
                 out["ReportStatus"] = json!("AVAILABLE");
                 out["Url"] = json!(reports::url(
                     &svc.bulk,

@@ -236,6 +236,44 @@ fn check_key(key: &str) -> Result<(), UploadError> {
     Ok(())
 }
 
+/// A key as it appears in a URI path: every byte but unreserved characters and `/`
+/// percent-encoded (so `?`, `#`, `%` and spaces in a key survive the trip).
+pub fn encode_key(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The key a URI path names: `%XX` escapes decoded; a path that is not valid escaped UTF-8
+/// is taken as it is.
+fn decode_key(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%')
+            .then(|| path.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| path.to_string())
+}
+
 /// The key of `bucket/key[?versionId=…]` (AWS allows only the `versionId` query).
 fn s3_key(rest: &str) -> Result<String, String> {
     let (path, query) = match rest.split_once('?') {
@@ -248,7 +286,7 @@ fn s3_key(rest: &str) -> Result<String, String> {
         return Err("An s3:// file URI may carry only the versionId query parameter.".to_string());
     }
     match path.split_once('/') {
-        Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => Ok(key.to_string()),
+        Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => Ok(decode_key(key)),
         _ => Err("An s3:// file URI must name a bucket and a key: s3://bucket/key.".to_string()),
     }
 }
@@ -339,6 +377,9 @@ mod tests {
         assert!(s3_key("bucket/a.csv?x=1").is_err());
         assert!(s3_key("bucket").is_err());
         assert!(s3_key("/key").is_err());
+        assert_eq!(s3_key("b/a%3Fb%20c.csv").as_deref(), Ok("a?b c.csv"));
+        assert_eq!(s3_key("b/100%.csv").as_deref(), Ok("100%.csv"));
+        assert_eq!(encode_key("x/a?b c%.csv"), "x/a%3Fb%20c%25.csv");
     }
 
     #[test]

@@ -445,6 +445,13 @@ fn apply<S: Store>(
             Ok(id_of(&out))
         }
         "UpdateOpportunity" => {
+            // The record's own cells first (its Identifier above all), as UpdateOpportunity
+            // validates its request before it looks anything up.
+            let mut probe = members.clone();
+            probe
+                .entry("LastModifiedDate")
+                .or_insert_with(|| json!("1970-01-01T00:00:00Z"));
+            check_shape(svc.model, &shape, &Value::Object(probe))?;
             let input = updated(svc, w, ctx, members)?;
             check_shape(svc.model, &shape, &input)?;
             let out = crate::ops::opportunities::api::update_in(svc, w, ctx, &input)?;
