@@ -675,6 +675,9 @@ pub trait Tx {
     fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError>;
     /// Replaces a resource's tags (an empty list removes the row).
     fn put_tags(&mut self, scope: &Scope, arn: &str, tags: &[Value]) -> Result<(), StoreError>;
+    /// The tags of opportunity `id`, under every ARN that names it (any region), oldest ARN
+    /// first.
+    fn opportunity_tags(&self, scope: &Scope, id: &str) -> Result<Vec<Value>, StoreError>;
 
     /// The selling-system settings of an account in a catalog: the snapshot-job role's ARN.
     fn get_selling_settings(&self, scope: &Scope) -> Result<Option<String>, StoreError>;

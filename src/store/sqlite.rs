@@ -1700,6 +1700,10 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn opportunity_tags(&self, scope: &Scope, id: &str) -> Result<Vec<Value>, StoreError> {
+        opportunity_tags(&self.tx, scope, id)
+    }
+
     fn get_selling_settings(&self, scope: &Scope) -> Result<Option<String>, StoreError> {
         Ok(self
             .get_doc::<SellingSettings>("selling_settings", scope, SETTINGS_ID)?
