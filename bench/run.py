@@ -699,6 +699,11 @@ def search_company(n):
     return company_name((n * 7919) % 20_000)
 
 
+def search_approved(i):
+    """One in ten, spread over each company's opportunities (which share their number modulo 20,000)."""
+    return (i // 3) % 10 == 0
+
+
 def write_search_seed(path, total):
     """A state document of `total` varied opportunities (one in ten approved with an AWS summary
     carrying an engagement score), streamed."""
@@ -708,7 +713,7 @@ def write_search_seed(path, total):
         f.write(f'"catalog":"{CATALOG}","opportunities":[')
         for i in range(total):
             n = FIRST + i
-            approved = i % 10 == 0
+            approved = search_approved(i)
             doc = {
                 "Customer": {"Account": {"CompanyName": search_company(n), "Industry": "Software and Internet",
                                          "Address": {"CountryCode": ["US", "DE", "JP", "GB"][n % 4]}}},
@@ -726,10 +731,12 @@ def write_search_seed(path, total):
                 f.write(",")
             f.write(json.dumps(rec, separators=(",", ":")))
         f.write('],"awsSummaries":[')
-        for i in range(0, total, 10):
+        first = True
+        for i in filter(search_approved, range(total)):
             n = FIRST + i
-            if i:
+            if not first:
                 f.write(",")
+            first = False
             f.write(json.dumps({"opportunityId": f"O{n}", "aws": {
                 "Insights": {"EngagementScore": ["High", "Medium", "Low"][n % 3]}},
                 "nextStepsHistory": [], "lastNextSteps": None}, separators=(",", ":")))

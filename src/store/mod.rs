@@ -675,6 +675,9 @@ pub trait Tx {
     fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError>;
     /// Replaces a resource's tags (an empty list removes the row).
     fn put_tags(&mut self, scope: &Scope, arn: &str, tags: &[Value]) -> Result<(), StoreError>;
+    /// Merges the opportunity search index's text index into one segment: after a bulk load
+    /// (a state import), so that searches read one doclist per trigram.
+    fn compact_search_index(&mut self) -> Result<(), StoreError>;
     /// The tags of opportunity `id`, under every ARN that names it (any region), oldest ARN
     /// first.
     fn opportunity_tags(&self, scope: &Scope, id: &str) -> Result<Vec<Value>, StoreError>;

@@ -965,18 +965,24 @@ impl Tx for SqliteTx<'_> {
         scope: &Scope,
         q: &OpportunitySearchQuery,
     ) -> Result<Vec<Entry>, StoreError> {
-        let mut sql = String::from(
-            "SELECT s.entry FROM opportunity_search s WHERE s.account = ? AND s.catalog = ?",
-        );
-        let mut args: Vec<rusqlite::types::Value> =
-            vec![scope.account.clone().into(), scope.catalog.clone().into()];
-        if let Some(k) = q.keyword.as_deref().filter(|k| k.chars().count() >= 3) {
-            sql.push_str(
-                " AND s.rid IN (SELECT rowid FROM opportunity_search_text
-                   WHERE opportunity_search_text MATCH ?)",
-            );
-            args.push(fts_trigrams(k).into());
-        }
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut sql = match q.keyword.as_deref().filter(|k| k.chars().count() >= 3) {
+            // The text index drives: CROSS JOIN keeps SQLite from scanning the scope's rows and
+            // probing the matches for each.
+            Some(k) => {
+                args.push(fts_trigrams(k).into());
+                String::from(
+                    "SELECT s.entry FROM opportunity_search_text t CROSS JOIN opportunity_search s
+                       ON s.rid = t.rowid
+                     WHERE opportunity_search_text MATCH ? AND s.account = ? AND s.catalog = ?",
+                )
+            }
+            None => String::from(
+                "SELECT s.entry FROM opportunity_search s WHERE s.account = ? AND s.catalog = ?",
+            ),
+        };
+        args.push(scope.account.clone().into());
+        args.push(scope.catalog.clone().into());
         for c in &q.conditions {
             match c {
                 SearchCondition::TextIs(column, value) => {
@@ -1697,6 +1703,13 @@ impl Tx for SqliteTx<'_> {
                 reindex_opportunity(&self.tx, scope, id)?;
             }
         }
+        Ok(())
+    }
+
+    fn compact_search_index(&mut self) -> Result<(), StoreError> {
+        self.tx.execute_batch(
+            "INSERT INTO opportunity_search_text (opportunity_search_text) VALUES ('optimize')",
+        )?;
         Ok(())
     }
 
