@@ -252,7 +252,7 @@ async fn keyword_filter_sort_and_pages_answer_exact_ids() {
                                                {"NotFilter": eq("Stage", "Prospect")}]}}),
         )
         .await;
-    assert_eq!(ids(&got), [o2.clone()]);
+    assert_eq!(ids(&got), std::slice::from_ref(&o2));
     // No AWS summary yet: EstimatedMrr holds for nobody; its negation for everyone.
     let mrr = json!({"GreaterThan": {"Key": "EstimatedMrr", "Value": {"DoubleValue": 0.5}}});
     assert!(ids(&api.ok("SearchOpportunities", json!({"Filter": mrr})).await).is_empty());
