@@ -13,6 +13,7 @@ partnercentral-local returned for the same request.
     python3 bench/run.py --only engagements          # reading, listing and searching engagements
     python3 bench/run.py --only snapshot-jobs        # UpdateOpportunity with and without a running job
     python3 bench/run.py --only seed                 # seeding memory, and a 1M document bad at its end
+    python3 bench/run.py --only search-opps          # SearchOpportunities over 1,000,000 opportunities
 """
 import argparse
 import csv
@@ -35,15 +36,17 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BIN = ROOT / "target" / "release" / "partnercentral-local"
-CEILING = ROOT / "target" / "release" / "examples" / "ceiling"
+# Where cargo builds (CARGO_TARGET_DIR when set, as `build()`'s cargo honours it).
+TARGET_DIR = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+BIN = TARGET_DIR / "release" / "partnercentral-local"
+CEILING = TARGET_DIR / "release" / "examples" / "ceiling"
 ACCOUNT = "123456789012"  # the account of unsigned requests
 CATALOG = "Sandbox"
 ACCESS_KEY, SECRET = "AKIDBENCH", "bench-secret"
 TARGET = "AWSPartnerCentralSelling."
 # What --only chooses from, in the order they run.
 SCENARIOS = ("summary", "sigv4", "create", "large", "export", "bad-request", "invitations", "engagements",
-             "snapshot-jobs", "seed", "bulk")
+             "snapshot-jobs", "seed", "bulk", "search-opps")
 # Seeding 1,000,000 opportunities before the import streamed (bench/RESULTS.md of 2026-11-27 01:22,
 # same machine, same generator): "no slower than today" is measured against it.
 SEED_1M_BEFORE_STREAMING_S = 64.8
@@ -309,6 +312,7 @@ class Bench:
         self.rows = []
         self.rss = []
         self.large_seed = None
+        self.search = None
 
     def compare(self, name, server, operation, bodies, conns, signed=False, unique_token=False,
                 target_ratio=None):
@@ -722,6 +726,88 @@ def write_engagement_seed(path, total, others):
     return ids
 
 
+# SearchOpportunities data: company names from syllables (40 × 25 × 20 = 20,000 names, about 50
+# opportunities each at 1,000,000), titles, stages and spends that vary, an AWS summary for one in ten.
+FIRSTS = ["Zen", "Alta", "Bri", "Cor", "Dex", "Ever", "Fal", "Gran", "Hel", "Ion", "Jun", "Kel", "Lum", "Mar",
+          "Nov", "Orb", "Pax", "Quin", "Ros", "Sol", "Tor", "Umb", "Val", "Wex", "Xan", "Yor", "Zol", "Arc",
+          "Bel", "Cas", "Dor", "Eld", "Fen", "Gal", "Har", "Ivo", "Jas", "Kor", "Lin", "Mor"]
+SECONDS = ["brook", "tech", "vale", "stone", "field", "wave", "crest", "point", "ridge", "forge", "light", "gate",
+           "path", "mark", "line", "core", "span", "well", "wood", "port", "bay", "hill", "dale", "mont", "view"]
+KINDS = ["Analytics", "Systems", "Labs", "Holdings", "Logistics", "Foods", "Health", "Energy", "Media", "Retail",
+         "Capital", "Robotics", "Motors", "Pharma", "Textiles", "Airlines", "Bank", "Insurance", "Games", "Studios"]
+TITLES = ["Data lake migration", "SAP on AWS", "Contact center modernization", "Generative AI assistant",
+          "Disaster recovery", "Mainframe exit", "Data warehouse", "Kubernetes platform", "Cost optimization",
+          "Security baseline"]
+STAGES = ["Prospect", "Qualified", "Technical Validation", "Business Validation", "Committed", "Launched",
+          "Closed Lost"]
+
+
+def company_name(i):
+    return f"{FIRSTS[i % 40]}{SECONDS[(i // 40) % 25]} {KINDS[(i // 1000) % 20]}"
+
+
+def search_company(n):
+    return company_name((n * 7919) % 20_000)
+
+
+def search_approved(i):
+    """One in ten, spread over each company's opportunities (which share their number modulo 20,000)."""
+    return (i // 3) % 10 == 0
+
+
+def write_search_seed(path, total):
+    """A state document of `total` varied opportunities (one in ten approved with an AWS summary
+    carrying an engagement score), streamed."""
+    with open(path, "w") as f:
+        f.write('{"format":"partnercentral-local/state","version":1,')
+        f.write(f'"nextOpportunityNumber":{FIRST + total},"scopes":[{{"accountId":"{ACCOUNT}",')
+        f.write(f'"catalog":"{CATALOG}","opportunities":[')
+        for i in range(total):
+            n = FIRST + i
+            approved = search_approved(i)
+            doc = {
+                "Customer": {"Account": {"CompanyName": search_company(n), "Industry": "Software and Internet",
+                                         "Address": {"CountryCode": ["US", "DE", "JP", "GB"][n % 4]}}},
+                "Project": {"Title": f"{TITLES[n % 10]} {n}", "ExpectedCustomerSpend": [
+                    {"Amount": str(100 * (n % 97)), "CurrencyCode": "USD", "Frequency": "Monthly",
+                     "TargetCompany": "AWS"}]},
+                "LifeCycle": {"Stage": STAGES[n % 7], "ReviewStatus": "Approved" if approved else "Pending Submission",
+                              "NextSteps": f"Follow up with {search_company(n + 1)}", "TargetCloseDate": "2027-06-30"},
+                "Origin": "Partner Referral",
+            }
+            rec = {"id": f"O{n}", "num": n, "createdDate": ts(n), "lastModifiedDate": ts(n), "doc": doc}
+            if approved:
+                rec["submission"] = {"involvementType": "Co-Sell", "visibility": "Full"}
+            if i:
+                f.write(",")
+            f.write(json.dumps(rec, separators=(",", ":")))
+        f.write('],"awsSummaries":[')
+        first = True
+        for i in filter(search_approved, range(total)):
+            n = FIRST + i
+            if not first:
+                f.write(",")
+            first = False
+            f.write(json.dumps({"opportunityId": f"O{n}", "aws": {
+                "Insights": {"EngagementScore": ["High", "Medium", "Low"][n % 3]}},
+                "nextStepsHistory": [], "lastNextSteps": None}, separators=(",", ":")))
+        f.write("]}]}")
+
+
+def search_bodies(total, count=200):
+    """SearchOpportunities requests: a company's name as the keyword, and a two-leaf filter."""
+    bodies = []
+    for k in range(count):
+        n = FIRST + (k * 4999) % total
+        bodies.append(json.dumps({
+            "Catalog": CATALOG, "MaxResults": 20, "Keyword": search_company(n),
+            "Filter": {"AndAllFilters": [
+                {"EqualsTo": {"Key": "ReviewStatus", "Value": {"StringValue": "Approved"}}},
+                {"GreaterThan": {"Key": "EstimatedMrr", "Value": {"DoubleValue": 1000}}}]}},
+            separators=(",", ":")))
+    return bodies
+
+
 def summary_bodies(ids):
     return [json.dumps({"Catalog": CATALOG, "RelatedOpportunityIdentifier": i}, separators=(",", ":"))
             for i in ids]
@@ -886,7 +972,32 @@ def run(args):
         # 8. Writes followed by a running snapshot job (durable store).
         if bench.want("snapshot-jobs"):
             bench.snapshot_job_writes(pathlib.Path(work) / "jobs", args.seconds)
-        # 9. State in bounded memory: seeding, and a huge document bad at its very end.
+        # 9. SearchOpportunities over a large store (durable): a keyword and a two-leaf filter.
+        if bench.want("search-opps"):
+            seed = pathlib.Path(work) / "search.json"
+            write_search_seed(seed, args.search_records)
+            search_dir = pathlib.Path(work) / "search"
+            srv = serve(search_dir, "--seed", str(seed))
+            search_seeded = srv.ready
+            seed.unlink()
+            bench.rss.append((f"peak while seeding {args.search_records:,} for search (one-time import)",
+                              srv.peak_mb()))
+            srv.stop()
+            srv = serve(search_dir)
+            bodies = search_bodies(args.search_records)
+            sample = json.loads(sample_response(srv.port, "SearchOpportunities", bodies[0]))
+            found = [len(json.loads(sample_response(srv.port, "SearchOpportunities", b))["OpportunitySearchSummaries"])
+                     for b in bodies[:20]]
+            print(f"  search-opps: seeded {args.search_records:,} in {search_seeded:.1f} s; first query found "
+                  f"{len(sample['OpportunitySearchSummaries'])}, the first 20 found {sum(found)}", file=sys.stderr)
+            search_row = bench.compare(f"SearchOpportunities, keyword + 2-leaf filter, {args.search_records:,} stored",
+                                       srv, "SearchOpportunities", bodies, 8)
+            search_row["target"] = "p99 ≤ 50 ms"
+            bench.search = {"total": args.search_records, "seeded": search_seeded, "row": search_row,
+                            "found": sum(found) / len(found)}
+            bench.note_rss("after SearchOpportunities", srv)
+            srv.stop()
+        # 10. State in bounded memory: seeding, and a huge document bad at its very end.
         if bench.want("seed"):
             seeding = bench.seeding(args.seed_records, args.large)
         # 10. A bulk job creating opportunities from one large CSV file (durable store).
@@ -1015,6 +1126,15 @@ def report(args, bench, small32, large32, cold, seeded, generated, export=None, 
                      f"{bulk['failed']:,} failed, {bulk['seconds']:.1f} s from StartedAt to CompletedAt "
                      f"({bulk['rate']:,.0f} records/s; {bulk['wall']:.1f} s from the Start call to COMPLETED seen); "
                      f"RSS at most {bulk['peak']:.1f} MB while it ran (peak before the job: {bulk['before']:.1f} MB).")
+    if bench.search:
+        row = bench.search["row"]
+        checks.append((f"SearchOpportunities keyword + 2-leaf filter p99 ≤ 50 ms at 8 conns, "
+                       f"{bench.search['total']:,} stored", f"{row['p99']:.2f} ms ({row['rps']:,.0f} req/s)",
+                       row["p99"] <= 50))
+        notes.append(f"- SearchOpportunities over {bench.search['total']:,} opportunities of one account (seeded in "
+                     f"{bench.search['seeded']:.1f} s): a company name as `Keyword` (about 50 opportunities each) "
+                     f"and `ReviewStatus = Approved` AND `EstimatedMrr > 1000`, 200 different requests cycled, "
+                     f"{bench.search['found']:.1f} results each on average.")
     if steady:
         checks.append(("RSS < 64 MB (idle and after every scenario)", f"{max(steady):.1f} MB", max(steady) < 64))
     lines += ["", *notes, "", "| target | measured | met |", "|---|---|---|",
@@ -1058,6 +1178,8 @@ def main():
                     help="opportunities of the smaller seeding run of the seed scenario")
     ap.add_argument("--bulk-rows", type=int, default=100_000,
                     help="rows of the CSV file of the bulk scenario")
+    ap.add_argument("--search-records", type=int, default=1_000_000,
+                    help="opportunities stored for the search-opps scenario")
     ap.add_argument("--only", type=scenario_list, default=list(SCENARIOS),
                     help=f"comma-separated scenarios to run: {', '.join(SCENARIOS)} (default: all)")
     ap.add_argument("--no-build", action="store_true")
@@ -1069,6 +1191,7 @@ def main():
         args.invitations, args.seed_records = 100, 1000
         args.engagements = 100
         args.bulk_rows = 2000
+        args.search_records = 2000
     text = run(args)
     if args.out:
         pathlib.Path(args.out).write_text(text)

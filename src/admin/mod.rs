@@ -25,7 +25,7 @@ use crate::ops::invitations::admin as invitations;
 use crate::ops::opportunities::admin::{self as opportunities, AwsSideChange};
 use crate::ops::opportunities::rules as opportunity_rules;
 use crate::ops::solutions::admin as solutions;
-use crate::ops::{Context, ServiceError, state};
+use crate::ops::{Context, ServiceError, features, state};
 use crate::rules::faults::FaultRule;
 use crate::store::SqliteStore;
 use crate::store::Store;
@@ -45,6 +45,7 @@ impl From<ServiceError> for AdminError {
             ServiceError::NotFound(m) => AdminError(StatusCode::NOT_FOUND, m),
             ServiceError::Conflict(m) => AdminError(StatusCode::CONFLICT, m),
             ServiceError::AccessDenied(m) => AdminError(StatusCode::FORBIDDEN, m),
+            ServiceError::Denied { message, .. } => AdminError(StatusCode::FORBIDDEN, message),
             ServiceError::QuotaExceeded(m) => AdminError(StatusCode::TOO_MANY_REQUESTS, m),
             ServiceError::Invalid(v) | ServiceError::Business(v) => AdminError::bad(
                 v.iter()
@@ -231,6 +232,14 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             get(profile_get).put(profile_put).delete(profile_delete),
         )
         .route(
+            "/_admin/accounts/{account}/features",
+            get(features_get).delete(features_delete),
+        )
+        .route(
+            "/_admin/accounts/{account}/features/{feature}",
+            axum::routing::put(feature_put),
+        )
+        .route(
             "/_admin/catalogs/{catalog}/engagement-groups",
             get(groups_get).put(groups_put).delete(groups_delete),
         )
@@ -327,6 +336,66 @@ async fn profile_delete(
             .store
             .transaction(|tx| opportunity_rules::set_profile(tx, &account, None))?;
         Ok(json!(crate::rules::business::Profile::default()))
+    })
+    .await
+}
+
+/// The account's feature switches (`crate::ops::features`): every feature and whether it is on.
+async fn features_get(
+    State(state): State<Arc<AppState>>,
+    Path(account): Path<String>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_account(&account)?;
+        Ok(state
+            .service
+            .store
+            .read(|tx| features::describe(tx, &account).map_err(ServiceError::from))?)
+    })
+    .await
+}
+
+/// Switches one feature on or off: `{"enabled": true|false}`.
+async fn feature_put(
+    State(state): State<Arc<AppState>>,
+    Path((account, feature)): Path<(String, String)>,
+    AdminBody(body): AdminBody,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_account(&account)?;
+        let Some(which) = features::Feature::named(&feature) else {
+            let names: Vec<&str> = features::FEATURES.iter().map(|f| f.name).collect();
+            return Err(AdminError::bad(format!(
+                "unknown feature {}; features: [{}]",
+                crate::model::validate::quote(&feature),
+                names.join(", ")
+            )));
+        };
+        let body = parse_body(&body, true)?;
+        let on = match body.get("enabled") {
+            Some(Value::Bool(on)) => *on,
+            None | Some(Value::Null) => return Err(AdminError::bad("enabled is required")),
+            Some(_) => return Err(AdminError::bad("enabled must be true or false")),
+        };
+        Ok(state.service.store.transaction(|tx| {
+            features::set(tx, &account, which, on)?;
+            Ok::<_, ServiceError>(features::describe(tx, &account)?)
+        })?)
+    })
+    .await
+}
+
+/// Every feature of the account back on.
+async fn features_delete(
+    State(state): State<Arc<AppState>>,
+    Path(account): Path<String>,
+) -> Response<Body> {
+    run(&state, move |state| {
+        check_account(&account)?;
+        Ok(state.service.store.transaction(|tx| {
+            features::reset(tx, Some(&account))?;
+            Ok::<_, ServiceError>(features::describe(tx, &account)?)
+        })?)
     })
     .await
 }

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod events;
 pub mod ids;
 pub mod lifecycle;
+pub mod opportunity_search;
 pub mod pagination;
 pub mod search;
 pub mod time;

@@ -1,4 +1,4 @@
-//! Filter trees, keywords and sorts of the Search… operations (SearchEngagements, and later
+//! Filter trees, keywords and sorts of the Search… operations (SearchEngagements,
 //! SearchOpportunities and SearchCustomerAccounts, whose filter trees have the same form).
 //!
 //! This module owns the resource-independent part: reading a filter tree into a [`Tree`]
@@ -10,7 +10,10 @@
 //! A node of the tree sets exactly one of `AndAllFilters` (1–10 nodes), `OrAllFilters`
 //! (1–10), `NotFilter` (one node) or a predicate `{Key, Value}` under one of the operators
 //! below. `Value` sets exactly one of `StringValue`, `StringListValue` (1–20 strings),
-//! `LongValue` or `DateValue`; strings are 1–255 characters. Trees nest at most
+//! `LongValue` or `DateValue` — and, in the unions that have it (SearchOpportunities'
+//! `OpportunitySearchFilterValue`: parse with [`parse_in`] and [`WITH_DOUBLE`]), `DoubleValue`
+//! (a finite JSON number); strings are 1–255 characters. A union without `DoubleValue` ignores
+//! one sent, as it ignores every member it does not have. Trees nest at most
 //! [`MAX_DEPTH`] nodes deep. Members set to `null` count as absent and unknown members are
 //! ignored, as the model validation does; anything else is refused with a
 //! `ValidationException` entry naming the offending member (`Filter.AndAllFilters[0].
@@ -18,11 +21,15 @@
 //!
 //! Which operator takes which values (decided here, research §3.2):
 //!
-//! | Operator | Text field | Number field | Date field |
-//! |---|---|---|---|
-//! | `EqualsTo` | `StringValue` | `LongValue` | `DateValue` |
-//! | `ContainsAny`, `ContainsAll` | `StringValue` or `StringListValue` | refused | refused |
-//! | `GreaterThan(OrEquals)`, `LessThan(OrEquals)` | refused | `LongValue` | `DateValue` |
+//! | Operator | Text field | Number field | Double field | Date field |
+//! |---|---|---|---|---|
+//! | `EqualsTo` | `StringValue` | `LongValue` | `DoubleValue` or `LongValue` | `DateValue` |
+//! | `ContainsAny`, `ContainsAll` | `StringValue` or `StringListValue` | refused | refused | refused |
+//! | `GreaterThan(OrEquals)`, `LessThan(OrEquals)` | refused | `LongValue` | `DoubleValue` or `LongValue` | `DateValue` |
+//!
+//! A number field counts things (integers: `LongValue` only); a double field holds amounts
+//! (SearchOpportunities' `EstimatedMrr`) and takes a `DoubleValue`, or a `LongValue` read as
+//! the same number. Both compare numerically.
 //!
 //! What they mean; a field may hold several values (contexts, interactions, members), and a
 //! predicate holds when one of them satisfies it; a record without a value never does:
@@ -83,15 +90,28 @@ const STRING_VALUE: &str = "StringValue";
 const STRING_LIST_VALUE: &str = "StringListValue";
 const LONG_VALUE: &str = "LongValue";
 const DATE_VALUE: &str = "DateValue";
+const DOUBLE_VALUE: &str = "DoubleValue";
 
-/// The members of a predicate's `Value`, of which exactly one is set.
-const VALUE_MEMBERS: [&str; 4] = [STRING_VALUE, STRING_LIST_VALUE, LONG_VALUE, DATE_VALUE];
+/// The members of a predicate's `Value`, of which exactly one is set: the union of
+/// SearchEngagements and SearchCustomerAccounts.
+pub const VALUE_MEMBERS: &[&str] = &[STRING_VALUE, STRING_LIST_VALUE, LONG_VALUE, DATE_VALUE];
+/// The same with `DoubleValue` (SearchOpportunities' `OpportunitySearchFilterValue`).
+pub const WITH_DOUBLE: &[&str] = &[
+    STRING_VALUE,
+    STRING_LIST_VALUE,
+    LONG_VALUE,
+    DOUBLE_VALUE,
+    DATE_VALUE,
+];
 
 /// What a field holds, which decides the operators and values it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Text,
+    /// A count: integers, `LongValue`.
     Number,
+    /// An amount: `DoubleValue` (or `LongValue`), compared as a number.
+    Double,
     Date,
 }
 
@@ -100,6 +120,7 @@ impl Kind {
         match self {
             Kind::Text => "a text",
             Kind::Number => "a number",
+            Kind::Double => "a decimal number",
             Kind::Date => "a date",
         }
     }
@@ -192,6 +213,8 @@ impl Op {
             (Kind::Text, _) => &[],
             (Kind::Number, Op::ContainsAny | Op::ContainsAll) => &[],
             (Kind::Number, _) => &[LONG_VALUE],
+            (Kind::Double, Op::ContainsAny | Op::ContainsAll) => &[],
+            (Kind::Double, _) => &[DOUBLE_VALUE, LONG_VALUE],
             (Kind::Date, Op::ContainsAny | Op::ContainsAll) => &[],
             (Kind::Date, _) => &[DATE_VALUE],
         }
@@ -309,7 +332,25 @@ type Parsed<X> = Result<X, FieldViolation>;
 /// Reads the filter tree at `filter` (found at member `member` of the request, which names it
 /// in error paths) against a resource's `fields`.
 pub fn parse<T>(filter: &Value, fields: &[Field<T>], member: &str) -> Result<Tree, ServiceError> {
-    node(filter, fields, member, 1).map_err(|v| ServiceError::Invalid(vec![v]))
+    parse_in(filter, fields, member, VALUE_MEMBERS)
+}
+
+/// [`parse`] for a filter whose `Value` union has the members `values` ([`VALUE_MEMBERS`] or
+/// [`WITH_DOUBLE`]); members it does not have are ignored like any unknown member.
+pub fn parse_in<T>(
+    filter: &Value,
+    fields: &[Field<T>],
+    member: &str,
+    values: &[&'static str],
+) -> Result<Tree, ServiceError> {
+    let grammar = Grammar { fields, values };
+    node(filter, &grammar, member, 1).map_err(|v| ServiceError::Invalid(vec![v]))
+}
+
+/// What a tree is read against: the resource's fields and its `Value` union's members.
+struct Grammar<'g, T> {
+    fields: &'g [Field<T>],
+    values: &'g [&'static str],
 }
 
 fn invalid(path: &str, message: String) -> FieldViolation {
@@ -360,7 +401,7 @@ fn the_one<'v>(
     }
 }
 
-fn node<T>(value: &Value, fields: &[Field<T>], path: &str, depth: usize) -> Parsed<Tree> {
+fn node<T>(value: &Value, grammar: &Grammar<'_, T>, path: &str, depth: usize) -> Parsed<Tree> {
     if depth > MAX_DEPTH {
         return Err(invalid(
             path,
@@ -387,7 +428,7 @@ fn node<T>(value: &Value, fields: &[Field<T>], path: &str, depth: usize) -> Pars
             let nodes = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| node(item, fields, &format!("{at}[{i}]"), depth + 1))
+                .map(|(i, item)| node(item, grammar, &format!("{at}[{i}]"), depth + 1))
                 .collect::<Parsed<Vec<Tree>>>()?;
             Ok(if name == AND {
                 Tree::All(nodes)
@@ -395,16 +436,17 @@ fn node<T>(value: &Value, fields: &[Field<T>], path: &str, depth: usize) -> Pars
                 Tree::Any(nodes)
             })
         }
-        NOT => Ok(Tree::Not(Box::new(node(inner, fields, &at, depth + 1)?))),
+        NOT => Ok(Tree::Not(Box::new(node(inner, grammar, &at, depth + 1)?))),
         _ => {
             let op = Op::from_name(name)
                 .ok_or_else(|| invalid(&at, format!("{at} is not an operator.")))?;
-            predicate(op, inner, fields, &at).map(Tree::Leaf)
+            predicate(op, inner, grammar, &at).map(Tree::Leaf)
         }
     }
 }
 
-fn predicate<T>(op: Op, value: &Value, fields: &[Field<T>], path: &str) -> Parsed<Predicate> {
+fn predicate<T>(op: Op, value: &Value, grammar: &Grammar<'_, T>, path: &str) -> Parsed<Predicate> {
+    let fields = grammar.fields;
     let obj = object(value, path)?;
     let key_path = format!("{path}.Key");
     let key = match obj.get("Key") {
@@ -446,7 +488,7 @@ fn predicate<T>(op: Op, value: &Value, fields: &[Field<T>], path: &str) -> Parse
         None | Some(Value::Null) => return Err(required(&value_path)),
         Some(v) => object(v, &value_path)?,
     };
-    let (member, given) = the_one(vobj, &VALUE_MEMBERS, &value_path)?;
+    let (member, given) = the_one(vobj, grammar.values, &value_path)?;
     let at = format!("{value_path}.{member}");
     if !takes.contains(&member) {
         return Err(invalid(
@@ -487,6 +529,13 @@ fn predicate<T>(op: Op, value: &Value, fields: &[Field<T>], path: &str) -> Parse
                 .ok_or_else(|| invalid(&at, format!("{at} must be an integer.")))?;
             // Exact for every count and size a record holds (below 2^53).
             vec![Scalar::Number(n as f64)]
+        }
+        DOUBLE_VALUE => {
+            let n = given
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| invalid(&at, format!("{at} must be a number.")))?;
+            vec![Scalar::Number(n)]
         }
         _ => vec![Scalar::Date(date(given, &at)?)],
     };

@@ -16,6 +16,7 @@ pub mod cache;
 pub mod common;
 pub mod customers;
 pub mod engagements;
+pub mod features;
 pub mod invitations;
 pub mod opportunities;
 pub mod registry;
@@ -56,6 +57,13 @@ pub enum ServiceError {
     Conflict(String),
     #[error("{0}")]
     AccessDenied(String),
+    /// `AccessDeniedException` with its modeled `Reason` (an `AccessDeniedExceptionErrorCode`,
+    /// e.g. a feature switched off for the account: [`features`]).
+    #[error("{message}")]
+    Denied {
+        reason: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     QuotaExceeded(String),
     #[error("business rule violated")]
@@ -84,6 +92,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(m) => ApiError::new(ErrorKind::ResourceNotFound, m),
             ServiceError::Conflict(m) => ApiError::new(ErrorKind::Conflict, m),
             ServiceError::AccessDenied(m) => ApiError::new(ErrorKind::AccessDenied, m),
+            ServiceError::Denied { reason, message } => {
+                ApiError::new(ErrorKind::AccessDenied, message)
+                    .with_field("Reason", Value::String(reason.to_string()))
+            }
             ServiceError::QuotaExceeded(m) => ApiError::new(ErrorKind::ServiceQuotaExceeded, m),
             ServiceError::Business(v) => {
                 // As AWS answers: lowerCamel field paths, and the captured `<TOKEN>
@@ -280,7 +292,12 @@ impl<S: Store> Service<S> {
             if everything {
                 tx.put_setting(CLOCK_SETTING, "0")?;
             }
-            Ok::<_, StoreError>(())
+            // Feature switches are per account: a reset of everything or of the account
+            // switches its features back on; a catalog-only reset keeps them.
+            if everything || catalog.is_none() {
+                features::reset(tx, account)?;
+            }
+            Ok::<_, ServiceError>(())
         })?;
         self.summaries.clear();
         if everything {

@@ -509,6 +509,39 @@ pub struct OpportunityQuery {
     pub limit: usize,
 }
 
+/// A single-valued column of the opportunity search index that a query can narrow on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchColumn {
+    Stage,
+    ReviewStatus,
+    OpportunityType,
+    Origin,
+    CountryCode,
+    Industry,
+    EngagementScore,
+    CosellMotion,
+}
+
+/// What the search index may narrow SearchOpportunities' candidates on before the filter tree
+/// is evaluated: every condition is one the tree itself requires, so narrowing never loses a
+/// match (the tree and keyword are evaluated again on what the index returns).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchCondition {
+    /// The column's value, folded (`domain::opportunity_search::fold`), is this folded text.
+    TextIs(SearchColumn, String),
+    /// `EstimatedMrr` compares so with the number (`<`, `<=`, `=`, `>=`, `>`).
+    Mrr(&'static str, f64),
+}
+
+/// A SearchOpportunities query as the index serves it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpportunitySearchQuery {
+    /// The keyword, trimmed and lower-cased (`str::to_lowercase`); the index narrows on it when
+    /// it has at least 3 characters (the text index holds trigrams).
+    pub keyword: Option<String>,
+    pub conditions: Vec<SearchCondition>,
+}
+
 /// One atomic unit of reads and writes.
 pub trait Tx {
     /// A new opportunity number, never handed out before (across accounts and restarts).
@@ -530,6 +563,14 @@ pub trait Tx {
         scope: &Scope,
         query: &OpportunityQuery,
     ) -> Result<Vec<ListedOpportunity>, StoreError>;
+    /// The search entries of the scope's opportunities that may match `query` (every one that
+    /// matches, perhaps more), in no particular order. The store keeps an opportunity's entry
+    /// in the same transaction as every write of the opportunity, its AWS summary and its tags.
+    fn search_opportunities(
+        &self,
+        scope: &Scope,
+        query: &OpportunitySearchQuery,
+    ) -> Result<Vec<crate::domain::opportunity_search::Entry>, StoreError>;
 
     fn get_aws_summary(
         &self,
@@ -718,6 +759,12 @@ pub trait Tx {
     fn get_tags(&self, scope: &Scope, arn: &str) -> Result<Vec<Value>, StoreError>;
     /// Replaces a resource's tags (an empty list removes the row).
     fn put_tags(&mut self, scope: &Scope, arn: &str, tags: &[Value]) -> Result<(), StoreError>;
+    /// Merges the opportunity search index's text index into one segment: after a bulk load
+    /// (a state import), so that searches read one doclist per trigram.
+    fn compact_search_index(&mut self) -> Result<(), StoreError>;
+    /// The tags of opportunity `id`, under every ARN that names it (any region), oldest ARN
+    /// first.
+    fn opportunity_tags(&self, scope: &Scope, id: &str) -> Result<Vec<Value>, StoreError>;
 
     /// The selling-system settings of an account in a catalog: the snapshot-job role's ARN.
     fn get_selling_settings(&self, scope: &Scope) -> Result<Option<String>, StoreError>;

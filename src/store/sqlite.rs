@@ -25,9 +25,9 @@ use serde::de::DeserializeOwned;
 use super::{
     AwsSummaryRecord, BulkJobRecord, BulkResultRecord, CustomerAccountRecord, EngagementRecord,
     IdempotencyRecord, InvitationQuery, InvitationRecord, ListedOpportunity, OpportunityQuery,
-    OpportunityRecord, OpportunitySortKey, Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope,
-    SellingSettings, SnapshotJobRecord, SnapshotRecord, SolutionRecord, Store, StoreError,
-    StoreFacts, TagsRecord, TaskRecord, Tx,
+    OpportunityRecord, OpportunitySearchQuery, OpportunitySortKey, Role, SETTINGS_ID, STATE_FORMAT,
+    STATE_VERSION, Scope, SearchColumn, SearchCondition, SellingSettings, SnapshotJobRecord,
+    SnapshotRecord, SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 use serde_json::Value;
@@ -41,9 +41,14 @@ pub const LOCK_FILE: &str = "partnercentral-local.lock";
 /// rendered listings, or with them); 1 = rendered listings; 2 = `settings` (what stored
 /// renderings were made with); 3 = `invitations`, `engagements` and the tasks' `due` column;
 /// 4 = `engagement_members` (which engagements an account is a member of); 5 = `snapshots`,
-/// `snapshot_jobs`, `tags`, `selling_settings`; 6 = `customer_accounts`; 7 = `bulk_jobs`,
-/// `bulk_results`.
-pub const SCHEMA_VERSION: i64 = 7;
+/// `snapshot_jobs`, `tags`, `selling_settings`; 6 = `customer_accounts`; 7 = `bulk_jobs`, `bulk_results`; 8 = the opportunity
+/// search index (`opportunity_search`, `opportunity_search_text`, `tags_by_resource`; see
+/// [`SEARCH_INDEX_VERSION`]).
+pub const SCHEMA_VERSION: i64 = 8;
+
+/// The schema version that added the opportunity search index: a database older than it has
+/// the index built from its stored opportunities on open (one step of [`migrate`] of its own).
+const SEARCH_INDEX_VERSION: i64 = 8;
 
 /// Read-only connections kept for reads (an export opens one of its own). Each keeps its own
 /// page cache, so more than the machine can run at once only costs memory.
@@ -145,6 +150,20 @@ CREATE TABLE IF NOT EXISTS bulk_results (
 );
 CREATE INDEX IF NOT EXISTS bulk_results_by_status
     ON bulk_results (account, catalog, job_id, status, seq);
+CREATE TABLE IF NOT EXISTS opportunity_search (
+    rid INTEGER PRIMARY KEY,
+    account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NOT NULL,
+    stage TEXT, review_status TEXT, opportunity_type TEXT, origin TEXT, country_code TEXT,
+    industry TEXT, engagement_score TEXT, cosell_motion TEXT, estimated_mrr REAL,
+    keywords_hash INTEGER NOT NULL, entry TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS opportunity_search_by_id
+    ON opportunity_search (account, catalog, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS opportunity_search_text USING fts5(
+    keywords, content='', contentless_delete=1, tokenize='trigram', detail=none
+);
+CREATE INDEX IF NOT EXISTS tags_by_resource
+    ON tags (account, catalog, substr(id, instr(id, ':catalog/')));
 ";
 
 pub struct SqliteStore {
@@ -347,6 +366,14 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     // Creates what is missing; `settings` starts empty, so every stored rendering is
     // rebuilt by the service on start.
     tx.execute_batch(SCHEMA)?;
+    if version < SEARCH_INDEX_VERSION {
+        // Schema 8 (a step of its own, to renumber easily): the opportunity search index,
+        // built from every stored opportunity, its AWS summary and its tags.
+        let built = rebuild_search_index(&tx)?;
+        if built > 0 {
+            tracing::info!(built, "opportunity search index built");
+        }
+    }
     if version < 4 {
         // Before version 4 membership lived in the engagement documents only.
         let mut stmt = tx.prepare("SELECT catalog, doc FROM engagements")?;
@@ -382,6 +409,199 @@ fn index_members(
         insert.execute(params![catalog, m.account_id, rec.id, rec.created_at])?;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The opportunity search index: one row per opportunity (`opportunity_search`: the columns
+// queries narrow on, and the whole search entry as JSON) and its keyword texts in an FTS5
+// trigram index (`opportunity_search_text`, contentless, rowid = the row's `rid`), which finds
+// case-insensitive substrings of 3 characters or more. Rewritten in the transaction of every
+// write of an opportunity, its AWS summary or its tags.
+
+use crate::domain::opportunity_search::{self, Entry};
+
+/// The tags of one opportunity, under any ARN naming it (`tags_by_resource`).
+fn opportunity_tags(conn: &Connection, scope: &Scope, id: &str) -> Result<Vec<Value>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc FROM tags WHERE account = ?1 AND catalog = ?2
+           AND substr(id, instr(id, ':catalog/')) = ?3 ORDER BY id",
+    )?;
+    let suffix = format!(":catalog/{}/opportunity/{id}", scope.catalog);
+    let records: Vec<TagsRecord> =
+        collect_docs(stmt.query_map(params![scope.account, scope.catalog, suffix], doc_column)?)?;
+    Ok(records.into_iter().flat_map(|r| r.tags).collect())
+}
+
+/// A stable digest of a keyword document, to tell whether the text index must change.
+fn keywords_hash(text: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(text.as_bytes());
+    let mut eight = [0u8; 8];
+    eight.copy_from_slice(&d[..8]);
+    i64::from_le_bytes(eight)
+}
+
+/// Writes `rec`'s search entry (reading its AWS summary and tags).
+fn index_opportunity(
+    conn: &Connection,
+    scope: &Scope,
+    rec: &OpportunityRecord,
+) -> Result<(), StoreError> {
+    let summary: Option<AwsSummaryRecord> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT doc FROM aws_summaries WHERE account = ?1 AND catalog = ?2 AND id = ?3",
+        )?;
+        match stmt
+            .query_row(params![scope.account, scope.catalog, rec.id], doc_column)
+            .optional()?
+        {
+            Some(r) => Some(r?),
+            None => None,
+        }
+    };
+    let tags = opportunity_tags(conn, scope, &rec.id)?;
+    let entry = opportunity_search::entry(rec, summary.as_ref(), &tags);
+    put_search_entry(conn, scope, &entry)
+}
+
+/// Rewrites the search entry of opportunity `id` of `scope`, if it exists.
+fn reindex_opportunity(conn: &Connection, scope: &Scope, id: &str) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc FROM opportunities WHERE account = ?1 AND catalog = ?2 AND id = ?3",
+    )?;
+    let rec: Option<OpportunityRecord> = match stmt
+        .query_row(params![scope.account, scope.catalog, id], doc_column)
+        .optional()?
+    {
+        Some(r) => Some(r?),
+        None => None,
+    };
+    match rec {
+        Some(rec) => index_opportunity(conn, scope, &rec),
+        None => Ok(()),
+    }
+}
+
+fn put_search_entry(conn: &Connection, scope: &Scope, e: &Entry) -> Result<(), StoreError> {
+    let keywords = e.keyword_document();
+    let hash = keywords_hash(&keywords);
+    let folded = |v: &Option<String>| v.as_deref().map(opportunity_search::fold);
+    let existing: Option<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT rid, keywords_hash FROM opportunity_search
+             WHERE account = ?1 AND catalog = ?2 AND id = ?3",
+        )?
+        .query_row(params![scope.account, scope.catalog, e.id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let columns = params![
+        folded(&e.stage),
+        folded(&e.review_status),
+        folded(&e.opportunity_type),
+        folded(&e.origin),
+        folded(&e.country_code),
+        folded(&e.industry),
+        folded(&e.engagement_score),
+        folded(&e.cosell_motion),
+        e.estimated_mrr,
+        hash,
+        to_json(e)?,
+        scope.account,
+        scope.catalog,
+        e.id,
+    ];
+    let rid = match existing {
+        Some((rid, old_hash)) => {
+            conn.prepare_cached(
+                "UPDATE opportunity_search SET stage = ?1, review_status = ?2,
+                   opportunity_type = ?3, origin = ?4, country_code = ?5, industry = ?6,
+                   engagement_score = ?7, cosell_motion = ?8, estimated_mrr = ?9,
+                   keywords_hash = ?10, entry = ?11
+                 WHERE account = ?12 AND catalog = ?13 AND id = ?14",
+            )?
+            .execute(columns)?;
+            if old_hash == hash {
+                return Ok(());
+            }
+            conn.prepare_cached("DELETE FROM opportunity_search_text WHERE rowid = ?1")?
+                .execute(params![rid])?;
+            rid
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO opportunity_search (stage, review_status, opportunity_type, origin,
+                   country_code, industry, engagement_score, cosell_motion, estimated_mrr,
+                   keywords_hash, entry, account, catalog, id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(columns)?;
+            conn.last_insert_rowid()
+        }
+    };
+    conn.prepare_cached("INSERT INTO opportunity_search_text (rowid, keywords) VALUES (?1, ?2)")?
+        .execute(params![rid, keywords])?;
+    Ok(())
+}
+
+/// Builds the whole search index again from the stored records; how many entries.
+fn rebuild_search_index(conn: &Connection) -> Result<usize, StoreError> {
+    conn.execute_batch(
+        "DELETE FROM opportunity_search;
+         INSERT INTO opportunity_search_text (opportunity_search_text) VALUES ('delete-all');",
+    )?;
+    let mut stmt =
+        conn.prepare("SELECT account, catalog, doc FROM opportunities ORDER BY rowid")?;
+    let mut rows = stmt.query([])?;
+    let mut built = 0;
+    while let Some(row) = rows.next()? {
+        let scope = Scope {
+            account: row.get(0)?,
+            catalog: row.get(1)?,
+        };
+        let doc = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+        let rec: OpportunityRecord = from_json(doc)?;
+        index_opportunity(conn, &scope, &rec)?;
+        built += 1;
+    }
+    Ok(built)
+}
+
+/// The column a [`SearchColumn`] names.
+fn search_column(c: SearchColumn) -> &'static str {
+    match c {
+        SearchColumn::Stage => "stage",
+        SearchColumn::ReviewStatus => "review_status",
+        SearchColumn::OpportunityType => "opportunity_type",
+        SearchColumn::Origin => "origin",
+        SearchColumn::CountryCode => "country_code",
+        SearchColumn::Industry => "industry",
+        SearchColumn::EngagementScore => "engagement_score",
+        SearchColumn::CosellMotion => "cosell_motion",
+    }
+}
+
+/// An FTS5 query that every text containing `text` (3 characters or more) matches: trigrams
+/// of it that cover it (at most 16), all required. The index keeps no positions
+/// (`detail=none`, a fraction of the size), so it cannot ask for them in sequence; search checks
+/// the keyword itself on what this finds.
+fn fts_trigrams(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut starts: Vec<usize> = (0..chars.len().saturating_sub(2)).step_by(3).collect();
+    if let Some(last) = chars.len().checked_sub(3)
+        && starts.last() != Some(&last)
+    {
+        starts.push(last);
+    }
+    starts.truncate(16);
+    starts
+        .iter()
+        .map(|&i| {
+            let t: String = chars[i..i + 3].iter().collect();
+            format!("\"{}\"", t.replace('"', "\"\""))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// Appends one stored JSON document to a list being written. Stored documents were written by
@@ -643,7 +863,7 @@ impl Tx for SqliteTx<'_> {
                 to_json(rec)?,
                 listing,
             ])?;
-        Ok(())
+        index_opportunity(&self.tx, scope, rec)
     }
 
     fn list_opportunities(
@@ -736,7 +956,8 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn put_aws_summary(&mut self, scope: &Scope, rec: &AwsSummaryRecord) -> Result<(), StoreError> {
-        self.put_doc("aws_summaries", scope, &rec.opportunity_id, rec)
+        self.put_doc("aws_summaries", scope, &rec.opportunity_id, rec)?;
+        reindex_opportunity(&self.tx, scope, &rec.opportunity_id)
     }
 
     fn delete_aws_summary(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
@@ -746,7 +967,59 @@ impl Tx for SqliteTx<'_> {
                 "DELETE FROM aws_summaries WHERE account = ?1 AND catalog = ?2 AND id = ?3",
             )?
             .execute(params![scope.account, scope.catalog, id])?;
+        if n > 0 {
+            reindex_opportunity(&self.tx, scope, id)?;
+        }
         Ok(n > 0)
+    }
+
+    fn search_opportunities(
+        &self,
+        scope: &Scope,
+        q: &OpportunitySearchQuery,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut sql = match q.keyword.as_deref().filter(|k| k.chars().count() >= 3) {
+            // The text index drives: CROSS JOIN keeps SQLite from scanning the scope's rows and
+            // probing the matches for each.
+            Some(k) => {
+                args.push(fts_trigrams(k).into());
+                String::from(
+                    "SELECT s.entry FROM opportunity_search_text t CROSS JOIN opportunity_search s
+                       ON s.rid = t.rowid
+                     WHERE opportunity_search_text MATCH ? AND s.account = ? AND s.catalog = ?",
+                )
+            }
+            None => String::from(
+                "SELECT s.entry FROM opportunity_search s WHERE s.account = ? AND s.catalog = ?",
+            ),
+        };
+        args.push(scope.account.clone().into());
+        args.push(scope.catalog.clone().into());
+        for c in &q.conditions {
+            match c {
+                SearchCondition::TextIs(column, value) => {
+                    sql.push_str(&format!(" AND s.{} = ?", search_column(*column)));
+                    args.push(value.clone().into());
+                }
+                SearchCondition::Mrr(op, value) => {
+                    let op = match *op {
+                        "<" | "<=" | "=" | ">=" | ">" => *op,
+                        _ => continue,
+                    };
+                    sql.push_str(&format!(" AND s.estimated_mrr {op} ?"));
+                    args.push((*value).into());
+                }
+            }
+        }
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let doc = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            out.push(from_json(doc)?);
+        }
+        Ok(out)
     }
 
     fn export_json(&self, out: &mut dyn std::io::Write) -> Result<(), StoreError> {
@@ -887,6 +1160,23 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn reset(&mut self, account: Option<&str>, catalog: Option<&str>) -> Result<(), StoreError> {
+        if account.is_none() && catalog.is_none() {
+            self.tx.execute_batch(
+                "DELETE FROM opportunity_search;
+                 INSERT INTO opportunity_search_text (opportunity_search_text) VALUES ('delete-all');",
+            )?;
+        } else {
+            self.tx.execute(
+                "DELETE FROM opportunity_search_text WHERE rowid IN (SELECT rid FROM opportunity_search
+                 WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR catalog = ?2))",
+                params![account, catalog],
+            )?;
+            self.tx.execute(
+                "DELETE FROM opportunity_search
+                 WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR catalog = ?2)",
+                params![account, catalog],
+            )?;
+        }
         for table in [
             "opportunities",
             "aws_summaries",
@@ -1532,13 +1822,34 @@ impl Tx for SqliteTx<'_> {
                 "DELETE FROM tags WHERE account = ?1 AND catalog = ?2 AND id = ?3",
                 params![scope.account, scope.catalog, arn],
             )?;
-            return Ok(());
+        } else {
+            let rec = TagsRecord {
+                resource_arn: arn.to_string(),
+                tags: tags.to_vec(),
+            };
+            self.put_doc("tags", scope, arn, &rec)?;
         }
-        let rec = TagsRecord {
-            resource_arn: arn.to_string(),
-            tags: tags.to_vec(),
-        };
-        self.put_doc("tags", scope, arn, &rec)
+        // An opportunity's tags are part of its search entry.
+        if let Some(at) = arn.find(":catalog/") {
+            let segs: Vec<&str> = arn[at + 1..].split('/').collect();
+            if let ["catalog", catalog, "opportunity", id] = segs.as_slice()
+                && *catalog == scope.catalog
+            {
+                reindex_opportunity(&self.tx, scope, id)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn compact_search_index(&mut self) -> Result<(), StoreError> {
+        self.tx.execute_batch(
+            "INSERT INTO opportunity_search_text (opportunity_search_text) VALUES ('optimize')",
+        )?;
+        Ok(())
+    }
+
+    fn opportunity_tags(&self, scope: &Scope, id: &str) -> Result<Vec<Value>, StoreError> {
+        opportunity_tags(&self.tx, scope, id)
     }
 
     fn get_selling_settings(&self, scope: &Scope) -> Result<Option<String>, StoreError> {
@@ -1610,5 +1921,147 @@ impl Tx for SqliteTx<'_> {
             }
         }
         Ok(rebuilt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn scope(account: &str) -> Scope {
+        Scope {
+            account: account.into(),
+            catalog: "AWS".into(),
+        }
+    }
+
+    fn opp(id: &str, title: &str, stage: &str) -> OpportunityRecord {
+        OpportunityRecord {
+            id: id.into(),
+            num: id[1..].parse().unwrap_or(1),
+            created_date: "2026-01-01T00:00:00.000Z".into(),
+            last_modified_date: "2026-01-01T00:00:00.000Z".into(),
+            doc: json!({"Project": {"Title": title}, "LifeCycle": {"Stage": stage}})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            related: Default::default(),
+            submission: None,
+            engagement_id: None,
+        }
+    }
+
+    fn ids(store: &SqliteStore, account: &str, q: &OpportunitySearchQuery) -> Vec<String> {
+        let mut out: Vec<String> = store
+            .read(|tx| tx.search_opportunities(&scope(account), q))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn keyword(k: &str) -> OpportunitySearchQuery {
+        OpportunitySearchQuery {
+            keyword: Some(k.to_lowercase()),
+            conditions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_search_index_follows_every_write_and_finds_substrings() {
+        let store = SqliteStore::in_memory().unwrap();
+        let a = scope("111111111111");
+        store
+            .transaction(|tx| {
+                tx.put_opportunity(&a, &opp("O1", "Acme data lake", "Prospect"), "{}")?;
+                tx.put_opportunity(
+                    &a,
+                    &opp("O2", "Globex \"plant\" analytics", "Qualified"),
+                    "{}",
+                )?;
+                tx.put_opportunity(
+                    &scope("222222222222"),
+                    &opp("O3", "Acme too", "Prospect"),
+                    "{}",
+                )
+            })
+            .unwrap();
+        assert_eq!(ids(&store, "111111111111", &keyword("ACME D")), ["O1"]);
+        assert_eq!(ids(&store, "111111111111", &keyword("a lak")), ["O1"]);
+        assert_eq!(ids(&store, "111111111111", &keyword("\"plant\"")), ["O2"]);
+        assert_eq!(
+            ids(&store, "111111111111", &keyword("zzz")),
+            Vec::<String>::new()
+        );
+        // Shorter than a trigram: not narrowed (search checks the keyword itself).
+        assert_eq!(ids(&store, "111111111111", &keyword("ac")), ["O1", "O2"]);
+        let q = OpportunitySearchQuery {
+            keyword: None,
+            conditions: vec![SearchCondition::TextIs(
+                SearchColumn::Stage,
+                "qualified".into(),
+            )],
+        };
+        assert_eq!(ids(&store, "111111111111", &q), ["O2"]);
+        // A new title replaces the old one in the text index.
+        store
+            .transaction(|tx| tx.put_opportunity(&a, &opp("O1", "Initech", "Prospect"), "{}"))
+            .unwrap();
+        assert_eq!(
+            ids(&store, "111111111111", &keyword("acme")),
+            Vec::<String>::new()
+        );
+        assert_eq!(ids(&store, "111111111111", &keyword("initech")), ["O1"]);
+        // Tags and the AWS summary reach the entry.
+        store
+            .transaction(|tx| {
+                tx.put_tags(
+                    &a,
+                    "arn:aws:partnercentral:us-east-1:111111111111:catalog/AWS/opportunity/O2",
+                    &[json!({"Key": "Team", "Value": "EMEA"})],
+                )?;
+                tx.put_aws_summary(
+                    &a,
+                    &AwsSummaryRecord {
+                        opportunity_id: "O2".into(),
+                        aws: json!({"Insights": {"EngagementScore": "High"}})
+                            .as_object()
+                            .cloned()
+                            .unwrap_or_default(),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap();
+        let entries = store
+            .read(|tx| tx.search_opportunities(&a, &keyword("globex")))
+            .unwrap();
+        assert_eq!(entries[0].tags, ["Team", "Team:EMEA"]);
+        assert_eq!(entries[0].engagement_score.as_deref(), Some("High"));
+        let q = OpportunitySearchQuery {
+            keyword: None,
+            conditions: vec![SearchCondition::TextIs(
+                SearchColumn::EngagementScore,
+                "high".into(),
+            )],
+        };
+        assert_eq!(ids(&store, "111111111111", &q), ["O2"]);
+        // Resets take the entries with them.
+        store
+            .transaction(|tx| tx.reset(Some("111111111111"), None))
+            .unwrap();
+        assert_eq!(
+            ids(&store, "111111111111", &keyword("globex")),
+            Vec::<String>::new()
+        );
+        assert_eq!(ids(&store, "222222222222", &keyword("acme")), ["O3"]);
+        store.transaction(|tx| tx.reset(None, None)).unwrap();
+        assert_eq!(
+            ids(&store, "222222222222", &keyword("acme")),
+            Vec::<String>::new()
+        );
     }
 }

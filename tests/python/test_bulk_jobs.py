@@ -1120,3 +1120,21 @@ def test_every_answer_conforms_to_the_model(server):
     assert {"COMPLETED", "FAILED"} <= {s["Status"] for s in summaries}
     # Unset members are omitted, never null.
     assert "null" not in json.dumps(seen)
+
+
+def test_opportunity_bulk_jobs_follow_the_accounts_feature_switch(server):
+    """AWS enables opportunity bulk jobs account by account (AccessDenied Reason
+    OPPORTUNITY_BULK_JOB_NOT_ENABLED); customer-account jobs have no such switch."""
+    acct = account()
+    c = server.client(account=acct)
+    uri = upload(server, f"gate/{os.urandom(4).hex()}.csv", opp_file(1))
+    assert admin(server, "PUT", f"/accounts/{acct}/features/OpportunityBulkJobs", {"enabled": False})[0] == 200
+    try:
+        with pytest.raises(c.exceptions.AccessDeniedException) as e:
+            start_opp(c, uri)
+        assert e.value.response["Reason"] == "OPPORTUNITY_BULK_JOB_NOT_ENABLED"
+        assert c.list_opportunity_bulk_jobs(Catalog="Sandbox")["OpportunityBulkJobSummaries"] == []
+        start_ca(c, uri)  # not gated
+    finally:
+        admin(server, "PUT", f"/accounts/{acct}/features/OpportunityBulkJobs", {"enabled": True})
+    assert wait_opp(c, start_opp(c, uri))["Status"] == "COMPLETED"

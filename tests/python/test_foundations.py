@@ -263,7 +263,7 @@ def test_the_last_opportunity_number_is_handed_out_once_then_creates_are_refused
 def test_health_reports_the_store(server):
     status, _, body = admin(server, "GET", "/health")
     assert status == 200 and body["status"] == "ok"
-    assert body["store"] == {"ok": True, "schemaVersion": 6}
+    assert body["store"] == {"ok": True, "schemaVersion": 8}
     assert body["operations"]["total"] == 63
 
 

@@ -90,3 +90,16 @@ def test_readme_bulk_jobs_example_runs(server, fresh_account, monkeypatch):
     assert len(lines) == 2 and lines[1].startswith("crm-0003,FAILED,,ValidationException,")
     assert scope["account"]["Account"]["CompanyName"] == "Acme Corp"
     assert [r["Status"] for r in scope["imported"]] == ["SUCCEEDED", "SUCCEEDED"]
+
+
+def test_readme_search_opportunities_example_runs(server, fresh_account):
+    text = README.read_text()
+    section = text.split("### SearchOpportunities", 1)[1].split("\n### ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    pc = server.client(account=fresh_account)
+    pc.create_opportunity(Catalog="Sandbox", **__import__("conftest").opportunity_input(
+        LifeCycle={"Stage": "Qualified", "TargetCloseDate": "2030-06-30"}))
+    scope = {"pc": pc}
+    exec(compile("answer = " + code.strip(), "README.md", "exec"), scope)
+    # The new opportunity has no AWS summary, so no EstimatedMrr: the filter holds for nothing.
+    assert scope["answer"]["OpportunitySearchSummaries"] == []

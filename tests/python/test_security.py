@@ -38,6 +38,7 @@ EXEMPT = {
     "ListTagsForResource": "no Catalog: the ARN names the account, asserted below (another account's is denied)",
     "CreateCustomerAccount": "names no existing record: it only adds one to the caller's own scope",
     "SearchCustomerAccounts": "a list: the intruder's search is asserted empty",
+    "SearchOpportunities": "a list: the intruder's search (keyword, filter on the victim's id) is asserted empty",
     "GetCustomerAccountStatistics": "counts the caller's own: the intruder's TotalCount is asserted 0",
     "DeleteCustomerAccount": "idempotent (the model): answers the intruder as if deleted; the victim's account is "
                              "asserted unchanged",
@@ -209,6 +210,11 @@ def test_no_operation_reaches_another_account_or_catalog(server, victim, account
     assert intruder.list_customer_account_bulk_jobs(Catalog=catalog)["items"] == []
     assert intruder.list_opportunity_bulk_jobs(Catalog=catalog)["OpportunityBulkJobSummaries"] == []
     assert intruder.search_customer_accounts(Catalog=catalog)["CustomerAccountSummaries"] == []
+    assert intruder.search_opportunities(Catalog=catalog)["OpportunitySearchSummaries"] == []
+    assert intruder.search_opportunities(
+        Catalog=catalog, Keyword=oid,
+        Filter={"EqualsTo": {"Key": "OpportunityId", "Value": {"StringValue": oid}}})[
+        "OpportunitySearchSummaries"] == []
     assert intruder.get_customer_account_statistics(Catalog=catalog)["TotalCount"] == 0
     intruder.delete_customer_account(Catalog=catalog, Identifier=customer)
     assert "ResourceSnapshotJobRoleArn" not in intruder.get_selling_system_settings(Catalog=catalog)

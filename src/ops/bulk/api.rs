@@ -58,6 +58,9 @@ fn start<S: Store>(
         .unwrap_or_default()
         .to_string();
     let out = svc.write(ctx, |w| {
+        if let Some(feature) = kind.feature {
+            crate::ops::features::require(w.tx, &ctx.account, &ctx.catalog, feature)?;
+        }
         idempotent(w, svc.model, &scope, kind.start, input, |w| {
             let unfinished = w
                 .tx

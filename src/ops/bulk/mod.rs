@@ -43,6 +43,8 @@ pub struct Kind {
     pub arn_resource: &'static str,
     /// Whether `ALL_RECORDS` reports are offered (opportunity jobs: "not supported yet").
     pub all_records_report: bool,
+    /// The per-account switch AWS gates the Start operation with, if any.
+    pub feature: Option<crate::ops::features::Feature>,
 }
 
 pub const OPPORTUNITY: Kind = Kind {
@@ -53,6 +55,7 @@ pub const OPPORTUNITY: Kind = Kind {
     update: Some("UpdateOpportunity"),
     arn_resource: "opportunity-bulk-job",
     all_records_report: false,
+    feature: Some(crate::ops::features::Feature::OpportunityBulkJobs),
 };
 
 pub const CUSTOMER_ACCOUNT: Kind = Kind {
@@ -63,6 +66,7 @@ pub const CUSTOMER_ACCOUNT: Kind = Kind {
     update: None,
     arn_resource: "customer-account-bulk-job",
     all_records_report: true,
+    feature: None,
 };
 
 /// Every kind of bulk job.

@@ -2,11 +2,12 @@
 //! that submits it to AWS, and its AWS side (GetAwsOpportunitySummary).
 //!
 //! `api.rs` holds the API operations, `admin.rs` what the control plane does as AWS,
-//! `view.rs` how records are rendered.
+//! `view.rs` how records are rendered, `search.rs` SearchOpportunities and its field table.
 
 pub mod admin;
 pub mod api;
 pub mod rules;
+pub mod search;
 pub mod view;
 
 use crate::ops::registry::Handler;
@@ -27,5 +28,6 @@ pub fn operations<S: Store>() -> Vec<Handler<S>> {
         Handler::new("ListEngagementFromOpportunityTasks", api::list_tasks),
         Handler::new("GetAwsOpportunitySummary", api::get_summary)
             .with_fast(api::get_summary_cached),
+        Handler::new("SearchOpportunities", search::search),
     ]
 }

@@ -1,5 +1,6 @@
 //! Opportunity records rendered as responses: GetOpportunity, the ListOpportunities entry
-//! (rendered once when written) and the AWS summary behind GetAwsOpportunitySummary.
+//! (rendered once when written), the AWS summary behind GetAwsOpportunitySummary and the
+//! SearchOpportunities result item.
 
 use serde_json::{Map, Value, json};
 
@@ -199,4 +200,54 @@ pub(crate) fn aws_summary(
         out.remove("LifeCycle");
     }
     Value::Object(out)
+}
+
+/// The SearchOpportunities result item (`OpportunitySearchSummary`): the partner's record as
+/// GetOpportunity shows it, restricted to the members the shape has (team members without
+/// email or phone, spend without frequency), its marketplace offers, offer sets and solutions
+/// as associated, its tags (absent when it has none: the model's list has at least one), and
+/// `AwsOpportunitySummary` (`Origin`, `CosellMotion`, `Insights`) as GetAwsOpportunitySummary
+/// shows it — absent when AWS has not approved it (no summary).
+pub(crate) fn search_summary(
+    ctx: &Context,
+    rec: &OpportunityRecord,
+    summary: Option<&AwsSummaryRecord>,
+    tags: Vec<Value>,
+) -> Value {
+    let mut out = rec.doc.clone();
+    out.insert("Id".into(), json!(rec.id));
+    out.insert("CreatedDate".into(), json!(rec.created_date));
+    out.insert("LastModifiedDate".into(), json!(rec.last_modified_date));
+    with_defaults(&mut out);
+    let mut related = Map::new();
+    for kind in [
+        "AwsMarketplaceOffers",
+        "AwsMarketplaceOfferSets",
+        "AwsMarketplaceSolutions",
+        "Solutions",
+    ] {
+        related.insert(
+            kind.into(),
+            json!(rec.related.get(kind).cloned().unwrap_or_default()),
+        );
+    }
+    out.insert("RelatedEntityIdentifiers".into(), Value::Object(related));
+    if !tags.is_empty() {
+        out.insert("Tags".into(), Value::Array(tags));
+    }
+    if let Some(summary) = summary {
+        let aws = aws_summary(ctx, &rec.id, Some(rec), summary);
+        let mut side = Map::new();
+        for member in ["Origin", "CosellMotion", "Insights"] {
+            if let Some(v) = aws.get(member).filter(|v| !v.is_null()) {
+                side.insert(member.into(), v.clone());
+            }
+        }
+        out.insert("AwsOpportunitySummary".into(), Value::Object(side));
+    }
+    let model = crate::model::Model::get();
+    match model.shape_id("OpportunitySearchSummary") {
+        Some(shape) => conform(model, shape, Value::Object(out)),
+        None => Value::Object(out),
+    }
 }

@@ -41,7 +41,10 @@ pub fn import<S: Store>(
     let counts = svc.store.transaction(|tx| {
         tx.reset(None, None)?;
         let mut de = serde_json::Deserializer::from_reader(reader);
-        import::Importer::new(svc.model, &svc.region, tx).run(&mut de)
+        let counts = import::Importer::new(svc.model, &svc.region, tx).run(&mut de)?;
+        // A bulk load leaves the search index's text index in many small segments.
+        tx.compact_search_index()?;
+        Ok::<_, ImportError>(counts)
     })?;
     svc.summaries.clear();
     svc.events.clear();
