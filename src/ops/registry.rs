@@ -47,21 +47,29 @@ pub struct Registry<S: Store> {
     model: &'static Model,
 }
 
+/// The handlers every family declares, family by family: the one list of families.
+fn families<S: Store>() -> Vec<Handler<S>> {
+    [
+        super::opportunities::operations::<S>(),
+        super::solutions::operations::<S>(),
+        super::invitations::operations::<S>(),
+        super::engagements::operations::<S>(),
+        super::snapshots::operations::<S>(),
+        super::settings::operations::<S>(),
+        super::tagging::operations::<S>(),
+        super::customers::operations::<S>(),
+        super::bulk::operations::<S>(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 impl<S: Store> Registry<S> {
     /// Joins the families' handlers with the model's operations.
     pub fn build(model: &'static Model) -> Self {
         let mut handlers = HashMap::new();
-        for h in super::opportunities::operations::<S>()
-            .into_iter()
-            .chain(super::solutions::operations::<S>())
-            .chain(super::invitations::operations::<S>())
-            .chain(super::engagements::operations::<S>())
-            .chain(super::snapshots::operations::<S>())
-            .chain(super::settings::operations::<S>())
-            .chain(super::tagging::operations::<S>())
-            .chain(super::customers::operations::<S>())
-            .chain(super::bulk::operations::<S>())
-        {
+        for h in families::<S>() {
             debug_assert!(
                 model.operation(h.name).is_some(),
                 "{} is not an operation of the model",
@@ -114,15 +122,8 @@ mod tests {
     #[test]
     fn every_handler_names_an_operation_of_the_model_once() {
         let model = Model::get();
-        let all: Vec<&str> = super::super::opportunities::operations::<SqliteStore>()
+        let all: Vec<&str> = super::families::<SqliteStore>()
             .iter()
-            .chain(super::super::solutions::operations::<SqliteStore>().iter())
-            .chain(super::super::invitations::operations::<SqliteStore>().iter())
-            .chain(super::super::engagements::operations::<SqliteStore>().iter())
-            .chain(super::super::snapshots::operations::<SqliteStore>().iter())
-            .chain(super::super::settings::operations::<SqliteStore>().iter())
-            .chain(super::super::tagging::operations::<SqliteStore>().iter())
-            .chain(super::super::customers::operations::<SqliteStore>().iter())
             .map(|h| h.name)
             .collect();
         for name in &all {
@@ -134,6 +135,12 @@ mod tests {
             all.len(),
             "a name is handled twice"
         );
+        let missing: Vec<&String> = model
+            .operations
+            .keys()
+            .filter(|name| !all.contains(&name.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "operations without a handler: {missing:?}");
     }
 
     #[test]
