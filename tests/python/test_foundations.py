@@ -340,7 +340,7 @@ def test_a_data_directory_of_the_first_schema_is_upgraded_on_start(tmp_path):
     finally:
         s.stop()
     db = sqlite3.connect(data / "partnercentral-local.sqlite3")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 6
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 8
     db.close()
 
 
