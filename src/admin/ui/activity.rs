@@ -128,7 +128,7 @@ fn calls_table(state: &AppState) -> Markup {
                                 @if let Some(e) = c.error { " " span.error-name { (e) } }
                             }
                             td.num { (format!("{:.1}", c.latency_us as f64 / 1000.0)) }
-                            td.nowrap { code.small { (c.request_id) } }
+                            td { code.small { (c.request_id) } }
                         }
                     }
                 }
