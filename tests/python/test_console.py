@@ -79,9 +79,21 @@ def console():
     assert s.stop() == 0
 
 
+UNLABELLED = """
+return Array.from(document.querySelectorAll('input, select, textarea, button')).filter(function (e) {
+  if (e.type === 'hidden') return false;
+  if (e.tagName === 'BUTTON') return !(e.textContent.trim() || e.getAttribute('aria-label'));
+  return !(e.id && document.querySelector('label[for="' + e.id + '"]'));
+}).map(function (e) { return e.outerHTML; });
+"""
+
+
 def shot(driver, name):
-    """A screenshot of the whole page, as a 1366-pixel-wide laptop screen shows it."""
+    """A screenshot of the whole page, as a 1366-pixel-wide laptop screen shows it; and the
+    page's controls checked for labels (every field has a <label for>, every button a name)."""
     import base64
+    assert driver.execute_script(UNLABELLED) == [], name
+    assert len(driver.find_elements("tag name", "h1")) == 1, name
     height = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]["height"]
     png = driver.execute_cdp_cmd("Page.captureScreenshot", {
         "format": "png", "captureBeyondViewport": True,
@@ -150,6 +162,9 @@ def test_approve_set_stage_and_add_a_seller_from_the_console(console, browser):
     assert browser.find_element("tag name", "h1").text.startswith(oid)
     assert "AWS creates it when it approves" in css(browser, "p.why").text
     shot(browser, "02-opportunity-submitted")
+    from selenium.webdriver.common.keys import Keys
+    css(browser, "body").send_keys(Keys.TAB)             # the keyboard starts at "Skip to content"
+    assert browser.switch_to.active_element.text == "Skip to content"
 
     css(browser, "#review-comments").send_keys("Welcome aboard")
     click(browser, by_text(browser, "button", "Approve"))
