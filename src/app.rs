@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::auth::{Authenticator, Secret};
 use crate::http::body::BodyLimits;
+use crate::http::recent::RecentCalls;
 use crate::ops::Service;
 use crate::protocol::ErrorStatus;
 use crate::rules::{Faults, Quotas};
@@ -25,6 +26,8 @@ pub struct AppState {
     pub quotas: Option<Quotas>,
     /// The statuses modeled errors are answered with (`--error-status`).
     pub error_status: ErrorStatus,
+    /// The last API calls (`http::api` records each), for the web console.
+    pub recent: RecentCalls,
 }
 
 /// Store work that panicked (already logged); the store itself rolled back and stays usable.

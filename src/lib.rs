@@ -112,6 +112,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         faults: rules::Faults::default(),
         quotas,
         error_status: config.error_status,
+        recent: http::recent::RecentCalls::default(),
     };
     let limits = http::ConnectionLimits {
         max_connections: config.max_connections,
@@ -121,7 +122,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let state = std::sync::Arc::new(state);
     tokio::spawn(settle_on_time(std::sync::Arc::downgrade(&state)));
     let app = admin::router(state.clone())
+        .merge(admin::ui::router(state.clone()))
         .merge(admin::files::reports_router())
+        .route("/", axum::routing::any(admin::ui::root))
         .fallback(http::api)
         .with_state(state.clone());
     let server = http::serve(&config.listen, app, protected, limits)

@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod files;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -177,26 +178,32 @@ fn context(state: &AppState, account: &str, catalog: &str) -> Result<Context, Ad
     })
 }
 
-/// Refuses control-plane requests without the bearer token, when one is configured.
+/// Whether the request carries `Authorization: Bearer <admin token>` (compared in constant
+/// time); false when no token is configured.
+fn bearer_ok(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    let Some(token) = &state.admin_token else {
+        return false;
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    sent.as_bytes().ct_eq(token.expose().as_bytes()).into()
+}
+
+/// Refuses control-plane requests without the bearer token, when one is configured. The web
+/// console (`/_admin/ui/`) has its own guard ([`ui`]), which also accepts its session cookie.
 async fn require_token(
     State(state): State<Arc<AppState>>,
     req: Request<Body>,
     next: Next,
 ) -> Response<Body> {
-    if let Some(token) = &state.admin_token {
-        let sent = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        let same: bool = sent.as_bytes().ct_eq(token.expose().as_bytes()).into();
-        if !same {
-            return json_response(
-                StatusCode::UNAUTHORIZED,
-                &json!({"error": "the control plane requires Authorization: Bearer <admin token>"}),
-            );
-        }
+    if state.admin_token.is_some() && !bearer_ok(&state, req.headers()) {
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            &json!({"error": "the control plane requires Authorization: Bearer <admin token>"}),
+        );
     }
     next.run(req).await
 }
@@ -657,30 +664,48 @@ async fn review(
         let text = |name: &str| optional_str(&body, name);
         let status =
             text("ReviewStatus")?.ok_or_else(|| AdminError::bad("ReviewStatus is required"))?;
-        let model = state.service.model;
-        if !model
-            .enum_values("ReviewStatus")
-            .iter()
-            .any(|v| v == status)
-        {
-            return Err(AdminError::bad(format!(
-                "ReviewStatus must be one of [{}]; got {}",
-                model.enum_values("ReviewStatus").join(", "),
-                crate::model::validate::quote(status)
-            )));
-        }
-        let comments = text("ReviewComments")?;
-        let reason = text("ReviewStatusReason")?;
-        Ok(opportunities::review(
-            &state.service,
+        review_decision(
+            state,
             &ctx,
             &id,
             status,
-            comments,
-            reason,
-        )?)
+            text("ReviewComments")?,
+            text("ReviewStatusReason")?,
+        )
     })
     .await
+}
+
+/// AWS's review decision (`POST .../review` and the console's buttons): the status must be
+/// one of the model's `ReviewStatus` values; answers the opportunity as GetOpportunity shows it.
+fn review_decision(
+    state: &AppState,
+    ctx: &Context,
+    id: &str,
+    status: &str,
+    comments: Option<&str>,
+    reason: Option<&str>,
+) -> Result<Value, AdminError> {
+    let model = state.service.model;
+    if !model
+        .enum_values("ReviewStatus")
+        .iter()
+        .any(|v| v == status)
+    {
+        return Err(AdminError::bad(format!(
+            "ReviewStatus must be one of [{}]; got {}",
+            model.enum_values("ReviewStatus").join(", "),
+            crate::model::validate::quote(status)
+        )));
+    }
+    Ok(opportunities::review(
+        &state.service,
+        ctx,
+        id,
+        status,
+        comments,
+        reason,
+    )?)
 }
 
 async fn aws_get(
@@ -750,16 +775,18 @@ async fn faults_add(
     State(state): State<Arc<AppState>>,
     AdminBody(body): AdminBody,
 ) -> Response<Body> {
-    answer((|| {
-        let body = Value::Object(parse_body(&body, true)?);
-        let rule: FaultRule = serde_json::from_value(body)
-            .map_err(|e| AdminError::bad(format!("invalid fault rule: {e}")))?;
-        let rule = state
-            .faults
-            .add(state.service.model, rule)
-            .map_err(AdminError::bad)?;
-        Ok(serde_json::to_value(rule).unwrap_or_default())
-    })())
+    answer(parse_body(&body, true).and_then(|body| add_fault(&state, Value::Object(body))))
+}
+
+/// Adds a fault rule (`POST /_admin/faults` and the console's form); answers it with its id.
+fn add_fault(state: &AppState, body: Value) -> Result<Value, AdminError> {
+    let rule: FaultRule = serde_json::from_value(body)
+        .map_err(|e| AdminError::bad(format!("invalid fault rule: {e}")))?;
+    let rule = state
+        .faults
+        .add(state.service.model, rule)
+        .map_err(AdminError::bad)?;
+    Ok(serde_json::to_value(rule).unwrap_or_default())
 }
 
 async fn faults_clear(State(state): State<Arc<AppState>>) -> Response<Body> {

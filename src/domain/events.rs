@@ -342,6 +342,20 @@ impl EventLog {
             .collect()
     }
 
+    /// Up to `limit` of the newest kept events that `keep` admits, newest first (the web
+    /// console's activity page and timelines), without copying the others.
+    pub fn newest(&self, limit: usize, keep: impl Fn(&Value) -> bool) -> Vec<Value> {
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .rev()
+            .filter(|e| keep(e))
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
     pub fn clear(&self) {
         self.events
             .lock()

@@ -1,12 +1,14 @@
 //! The HTTP server: sockets, connection limits, the API's request path ([`api`]), request
 //! ids, the per-request log line and graceful shutdown. [`body`] reads every request body, the
-//! API's and the control plane's. The control plane is mounted beside [`api`] by the caller
-//! (`lib.rs`), so this module does not depend on it.
+//! API's and the control plane's; [`recent`] keeps the last API calls for the web console. The
+//! control plane is mounted beside [`api`] by the caller (`lib.rs`), so this module does not
+//! depend on it.
 //!
 //! [`api`] is the request path in order: protocol → auth → validation → operation; the
 //! operation runs on the blocking pool (store work never runs on the async workers).
 
 pub mod body;
+pub mod recent;
 pub mod stream;
 pub mod webhook;
 
@@ -163,9 +165,13 @@ pub async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Resp
         .into_uuid()
         .to_string();
     let mut outcome = Outcome::default();
+    let mut error = None;
     let resp = match handle(&state, req, &mut outcome).await {
         Ok(body) => protocol::success_response(&request_id, body),
-        Err(err) => protocol::error_response(&request_id, &err, state.error_status),
+        Err(err) => {
+            error = Some(err.kind.name());
+            protocol::error_response(&request_id, &err, state.error_status)
+        }
     };
     let operation = outcome.operation.as_deref().unwrap_or("-");
     let account = outcome.account.as_deref().unwrap_or("-");
@@ -183,6 +189,18 @@ pub async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Resp
             "request"
         );
     }
+    // What the log line says, for the console's activity page (`recent`).
+    state.recent.record(recent::Call {
+        seq: 0,
+        at: chrono::Utc::now(),
+        operation: outcome.operation,
+        account: outcome.account,
+        catalog: outcome.catalog,
+        status,
+        error,
+        latency_us,
+        request_id,
+    });
     resp
 }
 

@@ -140,7 +140,10 @@ mod tests {
             .keys()
             .filter(|name| !all.contains(&name.as_str()))
             .collect();
-        assert!(missing.is_empty(), "operations without a handler: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "operations without a handler: {missing:?}"
+        );
     }
 
     #[test]

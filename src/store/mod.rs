@@ -542,6 +542,40 @@ pub struct OpportunitySearchQuery {
     pub conditions: Vec<SearchCondition>,
 }
 
+/// An account and catalog that holds records, with how many (the web console's home page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeSummary {
+    pub scope: Scope,
+    pub opportunities: i64,
+    /// Invitations it sent or received.
+    pub invitations: i64,
+}
+
+/// What the web console's opportunity list asks: newest first (by number), optional filters
+/// on review status and stage, and a case-insensitive search in id, company name and title.
+#[derive(Debug, Clone, Default)]
+pub struct BrowseQuery {
+    pub review_status: Option<String>,
+    pub stage: Option<String>,
+    pub search: Option<String>,
+    /// Only opportunities numbered below this one (the next page).
+    pub before: Option<i64>,
+    pub limit: usize,
+}
+
+/// One row of the web console's opportunity list.
+#[derive(Debug, Clone)]
+pub struct BrowsedOpportunity {
+    pub id: String,
+    pub num: i64,
+    pub created: String,
+    pub last_modified: String,
+    pub stage: String,
+    pub review_status: String,
+    pub company_name: String,
+    pub title: String,
+}
+
 /// One atomic unit of reads and writes.
 pub trait Tx {
     /// A new opportunity number, never handed out before (across accounts and restarts).
@@ -571,6 +605,16 @@ pub trait Tx {
         scope: &Scope,
         query: &OpportunitySearchQuery,
     ) -> Result<Vec<crate::domain::opportunity_search::Entry>, StoreError>;
+
+    /// A page of the scope's opportunities for the web console (see [`BrowseQuery`]).
+    fn browse_opportunities(
+        &self,
+        scope: &Scope,
+        query: &BrowseQuery,
+    ) -> Result<Vec<BrowsedOpportunity>, StoreError>;
+    /// Every account and catalog holding opportunities, AWS summaries, invitations,
+    /// engagements, customer accounts, bulk jobs or solutions, by account then catalog.
+    fn scopes(&self) -> Result<Vec<ScopeSummary>, StoreError>;
 
     fn get_aws_summary(
         &self,

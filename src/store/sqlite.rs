@@ -23,11 +23,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    AwsSummaryRecord, BulkJobRecord, BulkResultRecord, CustomerAccountRecord, EngagementRecord,
-    IdempotencyRecord, InvitationQuery, InvitationRecord, ListedOpportunity, OpportunityQuery,
-    OpportunityRecord, OpportunitySearchQuery, OpportunitySortKey, Role, SETTINGS_ID, STATE_FORMAT,
-    STATE_VERSION, Scope, SearchColumn, SearchCondition, SellingSettings, SnapshotJobRecord,
-    SnapshotRecord, SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
+    AwsSummaryRecord, BrowseQuery, BrowsedOpportunity, BulkJobRecord, BulkResultRecord,
+    CustomerAccountRecord, EngagementRecord, IdempotencyRecord, InvitationQuery, InvitationRecord,
+    ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySearchQuery,
+    OpportunitySortKey, Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope, ScopeSummary,
+    SearchColumn, SearchCondition, SellingSettings, SnapshotJobRecord, SnapshotRecord,
+    SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 use serde_json::Value;
@@ -864,6 +865,94 @@ impl Tx for SqliteTx<'_> {
                 listing,
             ])?;
         index_opportunity(&self.tx, scope, rec)
+    }
+
+    fn browse_opportunities(
+        &self,
+        scope: &Scope,
+        q: &BrowseQuery,
+    ) -> Result<Vec<BrowsedOpportunity>, StoreError> {
+        let mut sql = String::from(
+            "SELECT id, num, created, last_modified, stage, review_status, company_name,
+                    coalesce(json_extract(doc, '$.doc.Project.Title'), '')
+             FROM opportunities WHERE account = ? AND catalog = ?",
+        );
+        let mut args: Vec<rusqlite::types::Value> =
+            vec![scope.account.clone().into(), scope.catalog.clone().into()];
+        if let Some(v) = &q.review_status {
+            sql.push_str(" AND review_status = ?");
+            args.push(v.clone().into());
+        }
+        if let Some(v) = &q.stage {
+            sql.push_str(" AND stage = ?");
+            args.push(v.clone().into());
+        }
+        if let Some(text) = q.search.as_deref().filter(|t| !t.is_empty()) {
+            // LIKE with the pattern's own wildcards escaped: the text is matched literally.
+            let escaped: String = text
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            sql.push_str(
+                " AND (id LIKE ? ESCAPE '\\' OR company_name LIKE ? ESCAPE '\\'
+                       OR json_extract(doc, '$.doc.Project.Title') LIKE ? ESCAPE '\\')",
+            );
+            let pattern = format!("%{escaped}%");
+            args.extend([
+                pattern.clone().into(),
+                pattern.clone().into(),
+                pattern.into(),
+            ]);
+        }
+        if let Some(before) = q.before {
+            sql.push_str(" AND num < ?");
+            args.push(before.into());
+        }
+        sql.push_str(" ORDER BY num DESC LIMIT ?");
+        args.push((q.limit as i64).into());
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok(BrowsedOpportunity {
+                id: r.get(0)?,
+                num: r.get(1)?,
+                created: r.get(2)?,
+                last_modified: r.get(3)?,
+                stage: r.get(4)?,
+                review_status: r.get(5)?,
+                company_name: r.get(6)?,
+                title: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn scopes(&self) -> Result<Vec<ScopeSummary>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT account, catalog, sum(o), sum(i) FROM (
+                 SELECT account, catalog, count(*) AS o, 0 AS i FROM opportunities GROUP BY 1, 2
+                 UNION ALL SELECT receiver, catalog, 0, count(*) FROM invitations GROUP BY 1, 2
+                 UNION ALL SELECT sender, catalog, 0, count(*) FROM invitations GROUP BY 1, 2
+                 UNION ALL SELECT account, catalog, 0, 0 FROM aws_summaries GROUP BY 1, 2
+                 UNION ALL SELECT account, catalog, 0, 0 FROM engagement_members GROUP BY 1, 2
+                 UNION ALL SELECT account, catalog, 0, 0 FROM customer_accounts GROUP BY 1, 2
+                 UNION ALL SELECT account, catalog, 0, 0 FROM bulk_jobs GROUP BY 1, 2
+                 UNION ALL SELECT account, catalog, 0, 0 FROM solutions GROUP BY 1, 2
+             ) WHERE account <> 'aws' GROUP BY account, catalog ORDER BY account, catalog",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ScopeSummary {
+                scope: Scope {
+                    account: r.get(0)?,
+                    catalog: r.get(1)?,
+                },
+                opportunities: r.get(2)?,
+                invitations: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn list_opportunities(
