@@ -1132,7 +1132,7 @@ def report(args, bench, small32, large32, cold, seeded, generated, export=None, 
                        f"{bench.search['total']:,} stored", f"{row['p99']:.2f} ms ({row['rps']:,.0f} req/s)",
                        row["p99"] <= 50))
         notes.append(f"- SearchOpportunities over {bench.search['total']:,} opportunities of one account (seeded in "
-                     f"{bench.search['seeded']:.1f} s): a company name as `Keyword` (about 50 opportunities each) "
+                     f"{bench.search['seeded']:.1f} s): a company name as `Keyword` (one of 20,000, found with its opportunities and in others' next steps) "
                      f"and `ReviewStatus = Approved` AND `EstimatedMrr > 1000`, 200 different requests cycled, "
                      f"{bench.search['found']:.1f} results each on average.")
     if steady:

@@ -336,6 +336,9 @@ def test_a_data_directory_of_the_first_schema_is_upgraded_on_start(tmp_path):
         listed = c.list_opportunities(Catalog="Sandbox")["OpportunitySummaries"]
         assert [o["Id"] for o in listed] == ["O1000001"]
         assert listed[0]["Customer"]["Account"]["CompanyName"] == "Company 1000001"
+        # The search index (schema 8) was built from the stored opportunity on start.
+        found = c.search_opportunities(Catalog="Sandbox", Keyword="COMPANY 1000001")
+        assert [o["Id"] for o in found["OpportunitySearchSummaries"]] == ["O1000001"]
         assert c.create_opportunity(Catalog="Sandbox", **opportunity_input())["Id"] == "O1000002"
     finally:
         s.stop()
