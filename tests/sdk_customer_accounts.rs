@@ -13,21 +13,14 @@
 
 mod common;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use aws_credential_types::Credentials;
 use aws_sdk_partnercentralselling as pc;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use pc::primitives::{DateTime, DateTimeFormat};
 use pc::types::Tag;
 use serde_json::{Value, json};
 
+use common::signed::Api;
 use common::{Binary, admin, client, is_id};
 
 const CATALOG: &str = "Sandbox";
@@ -36,121 +29,9 @@ const B: &str = "222222222222";
 /// A well-formed id no account has.
 const UNKNOWN: &str = "cust-acc-0000000000000";
 
-// ------------------------------------------------------------------ the signed JSON client
-
-/// A modeled error as the SDK would dispatch it: HTTP status, the name after `#` in `__type`,
-/// and the whole body.
-#[derive(Debug)]
-struct Fault {
-    status: u16,
-    kind: String,
-    body: Value,
-}
-
-/// Partner Central Selling over awsJson 1.0 for one account, each request signed by
-/// `aws-sigv4` as the SDK signs it (access key = account id, as `common::client`).
-struct Api {
-    url: String,
-    account: String,
-    http: Client<HttpConnector, Full<Bytes>>,
-}
+// ------------------------------------------------------------ the signed JSON client's helpers
 
 impl Api {
-    fn new(url: &str, account: &str) -> Api {
-        Api {
-            url: url.to_string(),
-            account: account.to_string(),
-            http: Client::builder(TokioExecutor::new()).build_http(),
-        }
-    }
-
-    /// `op` with `input` (and `Catalog` when `input` names none).
-    async fn call(&self, op: &str, mut input: Value) -> Result<Value, Fault> {
-        if input.get("Catalog").is_none() {
-            input["Catalog"] = json!(CATALOG);
-        }
-        let body = input.to_string();
-        let uri = format!("{}/", self.url);
-        let host = self.url.trim_start_matches("http://").to_string();
-        let target = format!("AWSPartnerCentralSelling.{op}");
-        let mut req = http::Request::builder()
-            .method("POST")
-            .uri(&uri)
-            .header("host", &host)
-            .header("content-type", "application/x-amz-json-1.0")
-            .header("x-amz-target", &target)
-            .body(body.clone())
-            .unwrap();
-        let identity = Credentials::new(&self.account, "secret", None, None, "test").into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("partnercentral-selling")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .unwrap()
-            .into();
-        let headers: Vec<(&str, &str)> = req
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.to_str().unwrap()))
-            .collect();
-        let signable = SignableRequest::new(
-            "POST",
-            &uri,
-            headers.into_iter(),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .unwrap();
-        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-        instructions.apply_to_request_http1x(&mut req);
-        let resp = self
-            .http
-            .request(req.map(|b| Full::new(Bytes::from(b))))
-            .await
-            .expect("the server answers");
-        let status = resp.status().as_u16();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let doc: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("{op}: a JSON answer ({e}): {bytes:?}"));
-        if status == 200 {
-            return Ok(doc);
-        }
-        let kind = doc["__type"]
-            .as_str()
-            .and_then(|t| t.rsplit('#').next())
-            .unwrap_or_default()
-            .to_string();
-        Err(Fault {
-            status,
-            kind,
-            body: doc,
-        })
-    }
-
-    async fn ok(&self, op: &str, input: Value) -> Value {
-        match self.call(op, input.clone()).await {
-            Ok(doc) => doc,
-            Err(f) => panic!("{op} {input} failed: {f:?}"),
-        }
-    }
-
-    /// `op` fails with the modeled error `kind` (HTTP 400, as AWS sends every client error).
-    async fn fails(&self, op: &str, input: Value, kind: &str) -> Fault {
-        match self.call(op, input.clone()).await {
-            Ok(doc) => panic!("{op} {input} succeeded, {kind} expected: {doc}"),
-            Err(f) => {
-                assert_eq!(
-                    (f.status, f.kind.as_str()),
-                    (400, kind),
-                    "{op} {input}: {f:?}"
-                );
-                f
-            }
-        }
-    }
-
     async fn create(&self, input: Value) -> Value {
         self.ok("CreateCustomerAccount", input).await
     }
