@@ -15,7 +15,6 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
 use common::signed::{Api, Fault};
