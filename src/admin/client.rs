@@ -12,11 +12,14 @@ use serde_json::{Value, json};
 
 use crate::config::{AwsAction, AwsArgs};
 
-async fn call(
+/// One control-plane request: `body` (of `content_type`) to `/_admin{path}`, with the token
+/// when one is set; the JSON answer, or the status and the server's `error`.
+async fn send(
     args: &AwsArgs,
     method: Method,
     path: &str,
-    body: Option<Value>,
+    content_type: &'static str,
+    body: Bytes,
 ) -> Result<Value, String> {
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build_http();
@@ -24,14 +27,11 @@ async fn call(
     let mut req = Request::builder()
         .method(method)
         .uri(&url)
-        .header(header::CONTENT_TYPE, "application/json");
+        .header(header::CONTENT_TYPE, content_type);
     if let Some(token) = &args.admin_token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let req = req
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| e.to_string())?;
+    let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
     let resp = client
         .request(req)
         .await
@@ -57,6 +57,16 @@ async fn call(
     }
 }
 
+async fn call(
+    args: &AwsArgs,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, String> {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    send(args, method, path, "application/json", Bytes::from(body)).await
+}
+
 /// Stores a file through the control plane (read whole: bulk files are at most 100 MB).
 async fn upload(
     args: &AwsArgs,
@@ -71,46 +81,8 @@ async fn upload(
             .ok_or_else(|| format!("{} names no file", file.display()))?,
     };
     let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let client: Client<HttpConnector, Full<Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http();
-    let url = format!(
-        "{}/_admin/files/{}",
-        args.endpoint.trim_end_matches('/'),
-        crate::ops::bulk::files::encode_key(&key)
-    );
-    let mut req = Request::builder()
-        .method(Method::PUT)
-        .uri(&url)
-        .header(header::CONTENT_TYPE, "text/csv");
-    if let Some(token) = &args.admin_token {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let req = req
-        .body(Full::new(Bytes::from(data)))
-        .map_err(|e| e.to_string())?;
-    let resp = client
-        .request(req)
-        .await
-        .map_err(|e| format!("cannot reach {url}: {e}"))?;
-    let status = resp.status();
-    let bytes = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
-    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if status.is_success() {
-        Ok(value)
-    } else {
-        Err(format!(
-            "{status}: {}",
-            value
-                .get("error")
-                .and_then(Value::as_str)
-                .unwrap_or("no message")
-        ))
-    }
+    let path = format!("/files/{}", crate::ops::bulk::files::encode_key(&key));
+    send(args, Method::PUT, &path, "text/csv", Bytes::from(data)).await
 }
 
 /// Runs one action; returns what to print.
