@@ -327,16 +327,17 @@ fn advance<S: Store>(
         if rec.status != IN_PROGRESS || rec.processed_records != job.processed_records {
             return Ok(false);
         }
-        for (seq, request_id, members) in &batch {
-            let result = apply_one(svc, w, ctx, op, &rec.id, *seq, request_id, members)?;
+        let applied = batch.len() as i64;
+        for (seq, request_id, members) in batch {
+            let result = apply_one(svc, w, ctx, op, &rec.id, seq, &request_id, members)?;
             if result.status == SUCCEEDED {
                 rec.success_count += 1;
             } else {
                 rec.failure_count += 1;
             }
-            w.tx.put_bulk_result(&scope, &rec.id, *seq, &result)?;
+            w.tx.put_bulk_result(&scope, &rec.id, seq, &result)?;
         }
-        rec.processed_records += batch.len() as i64;
+        rec.processed_records += applied;
         rec.resume_at = resume;
         if end {
             rec.status = COMPLETED.to_string();
@@ -363,17 +364,12 @@ fn apply_one<S: Store>(
     job: &str,
     seq: i64,
     request_id: &str,
-    members: &Result<Map<String, Value>, String>,
+    members: Result<Map<String, Value>, String>,
 ) -> Result<BulkResultRecord, ServiceError> {
     let members = match members {
-        Ok(m) => m.clone(),
+        Ok(m) => m,
         Err(msg) => {
-            return Ok(failure(
-                request_id,
-                None,
-                "ValidationException",
-                msg.clone(),
-            ));
+            return Ok(failure(request_id, None, "ValidationException", msg));
         }
     };
     let named = members
