@@ -29,6 +29,8 @@ pub enum Storage {
     DataDir(PathBuf),
     /// Nothing touches disk.
     InMemory,
+    /// A PostgreSQL database (`postgres://…`), which several servers may share.
+    Postgres(String),
 }
 
 /// Everything a server needs to start.
@@ -242,6 +244,14 @@ pub struct ServeArgs {
     /// Directory of the durable embedded storage.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
+    /// PostgreSQL database to keep state in (`postgres://user@host:port/db`), instead of the
+    /// data directory; created and migrated at start.
+    #[arg(
+        long,
+        env = "PARTNERCENTRAL_LOCAL_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     /// Keep all state in memory; nothing touches disk.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_IN_MEMORY", value_parser = clap::builder::FalseyValueParser::new(), default_value_t = false)]
     pub in_memory: bool,
@@ -311,10 +321,10 @@ impl From<ServeArgs> for Config {
     fn from(a: ServeArgs) -> Self {
         Config {
             listen: a.listen,
-            storage: if a.in_memory {
-                Storage::InMemory
-            } else {
-                Storage::DataDir(a.data_dir)
+            storage: match a.database_url {
+                Some(url) => Storage::Postgres(url),
+                None if a.in_memory => Storage::InMemory,
+                None => Storage::DataDir(a.data_dir),
             },
             region: a.region,
             credentials: a.credentials,
