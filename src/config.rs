@@ -29,8 +29,12 @@ pub enum Storage {
     DataDir(PathBuf),
     /// Nothing touches disk.
     InMemory,
-    /// A PostgreSQL database (`postgres://…`), which several servers may share.
-    Postgres(String),
+    /// A PostgreSQL database (`postgres://…`), which several servers may share; bulk jobs'
+    /// files are kept in `files_dir` (none: a temporary directory, as in memory).
+    Postgres {
+        url: String,
+        files_dir: Option<PathBuf>,
+    },
 }
 
 /// Everything a server needs to start.
@@ -244,8 +248,9 @@ pub struct ServeArgs {
     /// Directory of the durable embedded storage.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
-    /// PostgreSQL database to keep state in (`postgres://user@host:port/db`), instead of the
-    /// data directory; created and migrated at start.
+    /// PostgreSQL database to keep state in (`postgres://user@host:port/db`), created and
+    /// migrated at start; the data directory then keeps only bulk jobs' files (with
+    /// `--in-memory`, a temporary directory does).
     #[arg(
         long,
         env = "PARTNERCENTRAL_LOCAL_DATABASE_URL",
@@ -322,7 +327,10 @@ impl From<ServeArgs> for Config {
         Config {
             listen: a.listen,
             storage: match a.database_url {
-                Some(url) => Storage::Postgres(url),
+                Some(url) => Storage::Postgres {
+                    url,
+                    files_dir: (!a.in_memory).then_some(a.data_dir),
+                },
                 None if a.in_memory => Storage::InMemory,
                 None => Storage::DataDir(a.data_dir),
             },

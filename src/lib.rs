@@ -143,13 +143,18 @@ fn open_service(config: &Config) -> Result<ops::Service<store::AnyStore>, StartE
     let store: store::AnyStore = match &config.storage {
         Storage::DataDir(dir) => store::SqliteStore::open(dir)?.into(),
         Storage::InMemory => store::SqliteStore::in_memory()?.into(),
-        Storage::Postgres(url) => store::PostgresStore::open(url)?.into(),
+        Storage::Postgres { url, .. } => store::PostgresStore::open(url)?.into(),
     };
     let mut service = ops::Service::open(store, config.region.clone())?;
     service.task_delay = config.task_delay;
     service.business_rules = config.business_rules;
     service.bulk.record_delay = config.bulk_record_delay;
-    if let Storage::DataDir(dir) = &config.storage {
+    if let Storage::DataDir(dir)
+    | Storage::Postgres {
+        files_dir: Some(dir),
+        ..
+    } = &config.storage
+    {
         service.bulk.files = ops::bulk::files::Files::at(dir.join("files"));
     }
     if let Some(path) = &config.seed {

@@ -37,11 +37,12 @@
 //! CockroachDB and YugabyteDB offer too.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use r2d2_postgres::PostgresConnectionManager;
 use r2d2_postgres::postgres::fallible_iterator::FallibleIterator;
 use r2d2_postgres::postgres::types::ToSql;
-use r2d2_postgres::postgres::{self, IsolationLevel, NoTls, Row};
+use r2d2_postgres::postgres::{self, IsolationLevel, NoTls, Row, Statement};
 use r2d2_postgres::r2d2;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -64,8 +65,41 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// Connections the pool keeps at most.
 const POOL_SIZE: u32 = 16;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
-type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+/// Statements a connection keeps prepared at most (past that it starts over).
+const STATEMENTS: usize = 256;
+
+type Pool = r2d2::Pool<Manager>;
+type Conn = r2d2::PooledConnection<Manager>;
+
+/// One pooled connection: the client and the statements it prepared, by SQL text, so that a
+/// query costs one round trip, not a prepare and an execute.
+pub struct PgConn {
+    client: postgres::Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// Makes [`PgConn`]s for the pool.
+pub struct Manager(PostgresConnectionManager<NoTls>);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        Ok(PgConn {
+            client: r2d2::ManageConnection::connect(&self.0)?,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
+        r2d2::ManageConnection::is_valid(&self.0, &mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        r2d2::ManageConnection::has_broken(&self.0, &mut conn.client)
+    }
+}
 type Param<'a> = &'a (dyn ToSql + Sync);
 
 /// The schema; `CTEXT` is text compared by code point.
@@ -216,7 +250,7 @@ impl PostgresStore {
         let config: postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Open(format!("invalid database URL: {e}")))?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = Manager(PostgresConnectionManager::new(config, NoTls));
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
@@ -239,7 +273,7 @@ impl PostgresStore {
     /// Brings the database to [`SCHEMA_VERSION`], or refuses a newer one.
     fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction()?;
+        let mut tx = conn.client.transaction()?;
         let schema = SCHEMA.replace("CTEXT", "TEXT COLLATE \"C\"");
         let start = format!(
             "CREATE SEQUENCE IF NOT EXISTS opportunity_numbers START WITH {FIRST_OPPORTUNITY_NUMBER}
@@ -276,7 +310,8 @@ fn read_on<T, E: From<StoreError>>(
     conn: &mut Conn,
     f: impl FnOnce(&dyn Tx) -> Result<T, E>,
 ) -> Result<T, E> {
-    let tx = conn
+    let PgConn { client, statements } = &mut **conn;
+    let tx = client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
         .read_only(true)
@@ -284,6 +319,7 @@ fn read_on<T, E: From<StoreError>>(
         .map_err(StoreError::from)?;
     let wrapper = PgTx {
         tx: RefCell::new(tx),
+        statements: RefCell::new(statements),
     };
     let out = f(&wrapper)?;
     wrapper.tx.into_inner().commit().map_err(StoreError::from)?;
@@ -296,16 +332,17 @@ impl Store for PostgresStore {
         f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut conn = self.conn()?;
-        let mut tx = conn
+        let PgConn { client, statements } = &mut *conn;
+        let tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::ReadCommitted)
             .start()
             .map_err(StoreError::from)?;
-        tx.execute("SELECT id FROM write_lock WHERE id = 1 FOR UPDATE", &[])
-            .map_err(StoreError::from)?;
         let mut wrapper = PgTx {
             tx: RefCell::new(tx),
+            statements: RefCell::new(statements),
         };
+        wrapper.exec("SELECT id FROM write_lock WHERE id = 1 FOR UPDATE", &[])?;
         // An error or a panic drops the transaction, which rolls it back.
         let out = f(&mut wrapper)?;
         wrapper.tx.into_inner().commit().map_err(StoreError::from)?;
@@ -336,6 +373,7 @@ impl Store for PostgresStore {
     fn health(&self) -> Result<StoreFacts, StoreError> {
         let mut conn = self.conn()?;
         let schema_version: Option<i64> = conn
+            .client
             .query_one("SELECT max(version) FROM schema_version", &[])?
             .get(0);
         drop(conn);
@@ -354,6 +392,7 @@ impl Store for PostgresStore {
 /// through `&self`. No method holds the borrow while calling out (except into a writer).
 pub struct PgTx<'c> {
     tx: RefCell<postgres::Transaction<'c>>,
+    statements: RefCell<&'c mut HashMap<String, Statement>>,
 }
 
 /// A client error with the server's own message when there is one (the client's `Display`
@@ -459,16 +498,33 @@ fn append_stored(
 }
 
 impl PgTx<'_> {
+    /// `sql` prepared on this connection (once per connection).
+    fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let prepared = self.tx.borrow_mut().prepare(sql)?;
+        let mut cache = self.statements.borrow_mut();
+        if cache.len() >= STATEMENTS {
+            cache.clear();
+        }
+        cache.insert(sql.to_string(), prepared.clone());
+        Ok(prepared)
+    }
+
     fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {
-        Ok(self.tx.borrow_mut().query(sql, params)?)
+        let stmt = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().query(&stmt, params)?)
     }
 
     fn query_opt(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>, StoreError> {
-        Ok(self.tx.borrow_mut().query_opt(sql, params)?)
+        let stmt = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().query_opt(&stmt, params)?)
     }
 
     fn exec(&self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
-        Ok(self.tx.borrow_mut().execute(sql, params)?)
+        let stmt = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().execute(&stmt, params)?)
     }
 
     /// Streams the first column (a stored document) of every row to `visit`.
@@ -478,8 +534,9 @@ impl PgTx<'_> {
         params: &[Param<'_>],
         visit: &mut dyn FnMut(&str) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        let stmt = self.statement(sql)?;
         let mut tx = self.tx.borrow_mut();
-        let mut rows = tx.query_raw(sql, params.iter().copied())?;
+        let mut rows = tx.query_raw(&stmt, params.iter().copied())?;
         while let Some(row) = rows.next()? {
             let doc: &str = row.try_get(0)?;
             visit(doc)?;
