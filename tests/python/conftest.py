@@ -29,6 +29,10 @@ BIN = os.environ.get(
 # its state again). The URL names a database to connect to for creating them.
 DATABASE_URL = os.environ.get("PCL_TEST_DATABASE_URL")
 _DATABASES = {}
+# Tests of what only the SQLite backend has (its file, its lock, its schema history).
+sqlite_only = pytest.mark.skipif(
+    bool(DATABASE_URL), reason="SQLite's data directory; not the PostgreSQL backend's"
+)
 SERVICE = "partnercentral-selling"
 ACCOUNT = "111111111111"
 OTHER_ACCOUNT = "222222222222"
