@@ -86,8 +86,14 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let mut client = r2d2::ManageConnection::connect(&self.0)?;
+        // A prepared statement would otherwise settle on a generic plan made while its table
+        // was small (a sequential scan), and keep it as the table grows within a long
+        // transaction (an import: quadratic). Planning each execution costs little; the
+        // statement still saves its round trip. Best effort: not every server has the setting.
+        let _ = client.batch_execute("SET plan_cache_mode = force_custom_plan");
         Ok(PgConn {
-            client: r2d2::ManageConnection::connect(&self.0)?,
+            client,
             statements: HashMap::new(),
         })
     }
@@ -258,8 +264,19 @@ impl PostgresStore {
             .build(manager)
             .map_err(|e| StoreError::Open(format!("cannot connect to the database: {e}")))?;
         let store = Self { pool: Some(pool) };
-        store.migrate()?;
-        Ok(store)
+        // Servers starting together on a new database race to create the same tables: the
+        // loser's `CREATE … IF NOT EXISTS` fails on the catalog's unique index. Its whole
+        // migration rolled back; run it again, when the tables are there.
+        let mut attempt = 0;
+        loop {
+            match store.migrate() {
+                Err(StoreError::Postgres(e)) if attempt < 10 && is_creation_race(&e) => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
+                }
+                other => return other.map(|()| store),
+            }
+        }
     }
 
     fn conn(&self) -> Result<Conn, StoreError> {
@@ -303,6 +320,21 @@ impl PostgresStore {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Whether `e` is what a concurrent creation of the same schema object causes.
+fn is_creation_race(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        [
+            SqlState::UNIQUE_VIOLATION,
+            SqlState::DUPLICATE_TABLE,
+            SqlState::DUPLICATE_OBJECT,
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+        ]
+        .contains(c)
+    })
 }
 
 /// Runs `f` in a read-only transaction over one snapshot on `conn`.
