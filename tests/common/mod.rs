@@ -41,11 +41,8 @@ fn storage_args(args: &[&str]) -> Vec<String> {
         },
         None => url.clone(),
     };
-    let mut out: Vec<String> = args
-        .iter()
-        .filter(|a| **a != "--in-memory")
-        .map(|a| a.to_string())
-        .collect();
+    // `--in-memory` stays: bulk jobs' files then go to a temporary directory.
+    let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     out.push("--database-url".into());
     out.push(format!("{base}/{name}"));
     out

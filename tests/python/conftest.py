@@ -163,7 +163,9 @@ def _on_postgres(args, env):
     while i < len(args):
         a = args[i]
         if a == "--in-memory":
+            # Kept: bulk jobs' files then go to a temporary directory of the server's own.
             in_memory = True
+            out.append(a)
         elif a == "--data-dir" and i + 1 < len(args):
             data_dir = args[i + 1]
             out += args[i : i + 2]

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from conftest import DATABASE_URL, Server, _database, opportunity_input, update_input
+from conftest import DATABASE_URL, Server, _database, approve, create_submitted, opportunity_input, update_input
 from test_races import N, run_together
 
 pytestmark = pytest.mark.skipif(not DATABASE_URL, reason="needs PCL_TEST_DATABASE_URL")
@@ -60,3 +60,44 @@ def test_one_client_token_sent_to_both_replicas_creates_one_record(replicas, fre
     assert all(r[0] == "ok" for r in results), results
     assert len({r[1]["Id"] for r in results}) == 1
     assert len(a.client(account=fresh_account).list_opportunities(Catalog="AWS")["OpportunitySummaries"]) == 1
+
+
+def test_replicas_starting_together_on_a_new_database_both_serve(fresh_account):
+    url = _database(f"together-{uuid.uuid4()}")
+    servers = [Server("--database-url", url) for _ in range(3)]
+    started = run_together([s.start for s in servers])
+    try:
+        assert all(r[0] == "ok" for r in started), started
+        ids = {s.client(account=fresh_account).create_opportunity(Catalog="AWS", **opportunity_input())["Id"]
+               for s in servers}
+        assert len(ids) == 3
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def summary_after_an_update(reader, writer, account):
+    """The AWS summary `reader` shows before and after `writer` changes the opportunity's spend."""
+    cr, cw = reader.client(account=account), writer.client(account=account)
+    oid = create_submitted(cw)
+    approve(cw, oid)
+    before = cr.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
+    body = update_input(cw.get_opportunity(Catalog="Sandbox", Identifier=oid))
+    body["Project"]["ExpectedCustomerSpend"][0]["Amount"] = "98765"
+    cw.update_opportunity(**body)
+    after = cr.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
+    return before["Project"], after["Project"]
+
+
+def test_a_summary_follows_a_write_on_the_same_replica(replicas, fresh_account):
+    a, _ = replicas
+    before, after = summary_after_an_update(a, a, fresh_account)
+    assert before != after
+
+
+@pytest.mark.xfail(reason="issue 17, next step: each replica keeps its own GetAwsOpportunitySummary cache, "
+                          "evicted only by its own writes", strict=True)
+def test_a_summary_read_on_one_replica_follows_a_write_on_the_other(replicas, fresh_account):
+    a, b = replicas
+    before, after = summary_after_an_update(b, a, fresh_account)
+    assert before != after
