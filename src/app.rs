@@ -11,11 +11,11 @@ use crate::http::recent::RecentCalls;
 use crate::ops::Service;
 use crate::protocol::ErrorStatus;
 use crate::rules::{Faults, Quotas};
-use crate::store::SqliteStore;
+use crate::store::AnyStore;
 
 /// The state behind every route.
 pub struct AppState {
-    pub service: Service<SqliteStore>,
+    pub service: Service<AnyStore>,
     pub auth: Authenticator,
     /// Size and time limits of request bodies, for the API and the control plane.
     pub body: BodyLimits,

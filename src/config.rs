@@ -29,6 +29,12 @@ pub enum Storage {
     DataDir(PathBuf),
     /// Nothing touches disk.
     InMemory,
+    /// A PostgreSQL database (`postgres://…`), which several servers may share; bulk jobs'
+    /// files are kept in `files_dir` (none: a temporary directory, as in memory).
+    Postgres {
+        url: String,
+        files_dir: Option<PathBuf>,
+    },
 }
 
 /// Everything a server needs to start.
@@ -242,6 +248,15 @@ pub struct ServeArgs {
     /// Directory of the durable embedded storage.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
+    /// PostgreSQL database to keep state in (`postgres://user@host:port/db`), created and
+    /// migrated at start; the data directory then keeps only bulk jobs' files (with
+    /// `--in-memory`, a temporary directory does).
+    #[arg(
+        long,
+        env = "PARTNERCENTRAL_LOCAL_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     /// Keep all state in memory; nothing touches disk.
     #[arg(long, env = "PARTNERCENTRAL_LOCAL_IN_MEMORY", value_parser = clap::builder::FalseyValueParser::new(), default_value_t = false)]
     pub in_memory: bool,
@@ -311,10 +326,13 @@ impl From<ServeArgs> for Config {
     fn from(a: ServeArgs) -> Self {
         Config {
             listen: a.listen,
-            storage: if a.in_memory {
-                Storage::InMemory
-            } else {
-                Storage::DataDir(a.data_dir)
+            storage: match a.database_url {
+                Some(url) => Storage::Postgres {
+                    url,
+                    files_dir: (!a.in_memory).then_some(a.data_dir),
+                },
+                None if a.in_memory => Storage::InMemory,
+                None => Storage::DataDir(a.data_dir),
             },
             region: a.region,
             credentials: a.credentials,

@@ -61,10 +61,6 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         ),
         None => auth::Authenticator::Open,
     };
-    let store = match &config.storage {
-        Storage::DataDir(dir) => store::SqliteStore::open(dir)?,
-        Storage::InMemory => store::SqliteStore::in_memory()?,
-    };
     let quotas = match config.quotas {
         config::QuotaMode::Off => None,
         config::QuotaMode::Aws => Some(rules::Quotas::new(match &config.quotas_file {
@@ -85,17 +81,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .map(http::webhook::parse_url)
         .transpose()
         .map_err(StartError::Webhook)?;
-    let mut service = ops::Service::open(store, config.region.clone())?;
-    service.task_delay = config.task_delay;
-    service.business_rules = config.business_rules;
-    service.bulk.record_delay = config.bulk_record_delay;
-    if let Storage::DataDir(dir) = &config.storage {
-        service.bulk.files = ops::bulk::files::Files::at(dir.join("files"));
-    }
-    if let Some(path) = &config.seed {
-        seed(&service, path)
-            .map_err(|e| StartError::Seed(format!("seed file {}: {e}", path.display())))?;
-    }
+    // Opening, migrating and seeding block (a PostgreSQL client refuses to on an async
+    // worker): on the blocking pool.
+    let opening = config.clone();
+    let service = tokio::task::spawn_blocking(move || open_service(&opening))
+        .await
+        .map_err(|e| {
+            StartError::Storage(store::StoreError::Open(format!("opening panicked: {e}")))
+        })??;
     if let Some(uri) = webhook {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         service.events.subscribe(tx);
@@ -145,6 +138,32 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     Ok(server)
 }
 
+/// Opens the configured store and the service on it, and loads the seed file if any.
+fn open_service(config: &Config) -> Result<ops::Service<store::AnyStore>, StartError> {
+    let store: store::AnyStore = match &config.storage {
+        Storage::DataDir(dir) => store::SqliteStore::open(dir)?.into(),
+        Storage::InMemory => store::SqliteStore::in_memory()?.into(),
+        Storage::Postgres { url, .. } => store::PostgresStore::open(url)?.into(),
+    };
+    let mut service = ops::Service::open(store, config.region.clone())?;
+    service.task_delay = config.task_delay;
+    service.business_rules = config.business_rules;
+    service.bulk.record_delay = config.bulk_record_delay;
+    if let Storage::DataDir(dir)
+    | Storage::Postgres {
+        files_dir: Some(dir),
+        ..
+    } = &config.storage
+    {
+        service.bulk.files = ops::bulk::files::Files::at(dir.join("files"));
+    }
+    if let Some(path) = &config.seed {
+        seed(&service, path)
+            .map_err(|e| StartError::Seed(format!("seed file {}: {e}", path.display())))?;
+    }
+    Ok(service)
+}
+
 /// Commits what the service clock makes due (invitations expiring, delayed tasks
 /// completing) even when no request asks, so that event consumers see it: every 100 ms with
 /// delayed tasks, else every second. Operations that read such records settle first anyway.
@@ -173,7 +192,7 @@ async fn settle_on_time(state: std::sync::Weak<AppState>) {
 }
 
 /// Loads a state document into an empty store (a store with records is left alone).
-fn seed(service: &ops::Service<store::SqliteStore>, path: &std::path::Path) -> Result<(), String> {
+fn seed(service: &ops::Service<store::AnyStore>, path: &std::path::Path) -> Result<(), String> {
     use store::Store;
     let empty = service
         .store

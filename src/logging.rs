@@ -195,8 +195,18 @@ pub fn init() -> Logging {
     }
 }
 
+/// Targets kept at `info` whatever `RUST_LOG` asks: the PostgreSQL client logs every query's
+/// parameters at `debug` and below, and they are request data (sensitive members included).
+const QUIET_TARGETS: [&str; 2] = ["tokio_postgres=info", "postgres=info"];
+
 fn filter() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for directive in QUIET_TARGETS {
+        if let Ok(d) = directive.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    filter
 }
 
 /// Log lines dropped so far because the buffer was full (0 when logging is not set up here,

@@ -28,7 +28,7 @@ use crate::ops::opportunities::rules as opportunity_rules;
 use crate::ops::solutions::admin as solutions;
 use crate::ops::{Context, ServiceError, features, state};
 use crate::rules::faults::FaultRule;
-use crate::store::SqliteStore;
+use crate::store::AnyStore;
 use crate::store::Store;
 
 /// A control-plane failure: status and a message naming the problem.
@@ -835,7 +835,7 @@ async fn state_get(State(state): State<Arc<AppState>>) -> Response<Body> {
     tokio::spawn(async move {
         let done = exporter
             .background(move |_| {
-                let written = state::export::<SqliteStore>(snapshot, &mut writer).and_then(|()| {
+                let written = state::export::<AnyStore>(snapshot, &mut writer).and_then(|()| {
                     std::io::Write::flush(&mut writer)
                         .map_err(|e| crate::store::StoreError::Write(e).into())
                 });

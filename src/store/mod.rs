@@ -5,6 +5,8 @@
 //! Every state is kept per [`Scope`] (account and catalog). A write happens inside
 //! [`Store::transaction`]: all of it commits, or none of it does.
 
+pub mod any;
+pub mod postgres;
 pub mod sqlite;
 
 use std::collections::BTreeMap;
@@ -12,6 +14,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use any::AnyStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Whose records: one account in one catalog.
@@ -26,6 +30,8 @@ pub struct Scope {
 pub enum StoreError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {}", postgres::describe(.0))]
+    Postgres(#[from] r2d2_postgres::postgres::Error),
     #[error("stored record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
     #[error("cannot open storage: {0}")]
@@ -859,6 +865,6 @@ pub trait Store: Send + Sync + 'static {
     /// Checks that the store answers reads and writes; what it reports of itself.
     fn health(&self) -> Result<StoreFacts, StoreError>;
 
-    /// `"sqlite"` or `"memory"`.
+    /// `"sqlite"`, `"memory"` or `"postgres"`.
     fn kind(&self) -> &'static str;
 }

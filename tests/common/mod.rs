@@ -20,11 +20,41 @@ pub struct Binary {
     pub url: String,
 }
 
+/// With `PCL_TEST_DATABASE_URL=postgres://…` set, an `--in-memory` server runs on a fresh
+/// PostgreSQL database instead (created with `psql` through that URL), as the Python suite's.
+fn storage_args(args: &[&str]) -> Vec<String> {
+    let url = match std::env::var("PCL_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() && args.contains(&"--in-memory") => url,
+        _ => return args.iter().map(|a| a.to_string()).collect(),
+    };
+    let name = format!("pcl_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+    let created = Command::new("psql")
+        .args([url.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .stdout(Stdio::null())
+        .status()
+        .expect("psql runs");
+    assert!(created.success(), "cannot create database {name}");
+    // The URL's path names the database: replace it.
+    let base = match url.find("://").map(|i| i + 3) {
+        Some(start) => match url[start..].find('/') {
+            Some(slash) => url[..start + slash].to_string(),
+            None => url.clone(),
+        },
+        None => url.clone(),
+    };
+    // `--in-memory` stays: bulk jobs' files then go to a temporary directory.
+    let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    out.push("--database-url".into());
+    out.push(format!("{base}/{name}"));
+    out
+}
+
 impl Binary {
     pub fn start(args: &[&str]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_partnercentral-local"))
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
+            .args(storage_args(args))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

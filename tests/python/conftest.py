@@ -23,6 +23,16 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get(
     "PARTNERCENTRAL_LOCAL_BIN", str(ROOT / "target" / "debug" / "partnercentral-local")
 )
+# `PCL_TEST_DATABASE_URL=postgres://user@host:port/db` runs every server this suite starts on
+# PostgreSQL: each gets a database of its own (`--database-url`), fresh for `--in-memory`
+# servers, one per data directory otherwise (so that a restart on the same directory finds
+# its state again). The URL names a database to connect to for creating them.
+DATABASE_URL = os.environ.get("PCL_TEST_DATABASE_URL")
+_DATABASES = {}
+# Tests of what only the SQLite backend has (its file, its lock, its schema history).
+sqlite_only = pytest.mark.skipif(
+    bool(DATABASE_URL), reason="SQLite's data directory; not the PostgreSQL backend's"
+)
 SERVICE = "partnercentral-selling"
 ACCOUNT = "111111111111"
 OTHER_ACCOUNT = "222222222222"
@@ -40,8 +50,11 @@ class Server:
         self.log = tempfile.NamedTemporaryFile(prefix="pcl-", suffix=".log", delete=False)
 
     def start(self):
+        args = list(self.args)
+        if DATABASE_URL and "--database-url" not in args:
+            args = _on_postgres(args, self.env)
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--listen", "127.0.0.1:0", *self.args],
+            [BIN, "serve", "--listen", "127.0.0.1:0", *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=self.env,
@@ -117,6 +130,57 @@ class Server:
         }
         h.update(headers or {})
         return self.raw(body, h)
+
+
+def _database(key):
+    """The URL of a database of its own for `key` (none: a fresh one), created on first use."""
+    import hashlib
+    import urllib.parse
+
+    if key is not None and key in _DATABASES:
+        return _DATABASES[key]
+    name = "pcl_" + (
+        hashlib.sha1(key.encode()).hexdigest()[:16] if key is not None else uuid.uuid4().hex[:16]
+    )
+    subprocess.run(
+        ["psql", DATABASE_URL, "-q", "-v", "ON_ERROR_STOP=1",
+         "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    parts = urllib.parse.urlsplit(DATABASE_URL)
+    url = urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    if key is not None:
+        _DATABASES[key] = url
+    return url
+
+
+def _on_postgres(args, env):
+    """`args` with the storage flags replaced by a database (see `DATABASE_URL`)."""
+    out = []
+    data_dir = env.get("PARTNERCENTRAL_LOCAL_DATA_DIR")
+    in_memory = env.get("PARTNERCENTRAL_LOCAL_IN_MEMORY", "").lower() in ("1", "true", "yes")
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--in-memory":
+            # Kept: bulk jobs' files then go to a temporary directory of the server's own.
+            in_memory = True
+            out.append(a)
+        elif a == "--data-dir" and i + 1 < len(args):
+            data_dir = args[i + 1]
+            out += args[i : i + 2]
+            i += 1
+        elif a.startswith("--data-dir="):
+            data_dir = a.split("=", 1)[1]
+            out.append(a)
+        else:
+            out.append(a)
+        i += 1
+    if in_memory:
+        key = None
+    else:
+        key = os.path.abspath(data_dir or ".partnercentral-local")
+    return [*out, "--database-url", _database(key)]
 
 
 def _check_response(operation_model, response_dict, **_):

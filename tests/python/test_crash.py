@@ -12,7 +12,7 @@ import time
 from botocore.config import Config
 
 import boto3
-from conftest import ACCOUNT, Server, opportunity_input, update_input
+from conftest import ACCOUNT, Server, opportunity_input, sqlite_only, update_input
 
 ROUNDS = int(os.environ.get("PCL_CRASH_ROUNDS", "5"))
 WRITERS = 3
@@ -106,6 +106,7 @@ def _mount_tmpfs(path, size):
     return p.returncode == 0
 
 
+@sqlite_only
 def test_a_full_or_read_only_data_dir_is_a_clear_error_and_loses_nothing(tmp_path):
     import subprocess
 

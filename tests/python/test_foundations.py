@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import BIN, Server, opportunity_input
+from conftest import BIN, DATABASE_URL, Server, opportunity_input, sqlite_only
 from test_control_plane import admin
 
 ACCOUNT = "171717171717"
@@ -263,10 +263,12 @@ def test_the_last_opportunity_number_is_handed_out_once_then_creates_are_refused
 def test_health_reports_the_store(server):
     status, _, body = admin(server, "GET", "/health")
     assert status == 200 and body["status"] == "ok"
-    assert body["store"] == {"ok": True, "schemaVersion": 8}
+    # Each backend has its own schema history.
+    assert body["store"] == {"ok": True, "schemaVersion": 1 if DATABASE_URL else 8}
     assert body["operations"]["total"] == 63
 
 
+@sqlite_only
 def test_health_fails_when_the_database_is_damaged(tmp_path):
     data = tmp_path / "data"
     s = Server("--data-dir", str(data)).start()
@@ -318,6 +320,7 @@ CREATE TABLE solutions (account TEXT NOT NULL, catalog TEXT NOT NULL, id TEXT NO
 """
 
 
+@sqlite_only
 def test_a_data_directory_of_the_first_schema_is_upgraded_on_start(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
@@ -347,6 +350,7 @@ def test_a_data_directory_of_the_first_schema_is_upgraded_on_start(tmp_path):
     db.close()
 
 
+@sqlite_only
 def test_a_data_directory_of_a_newer_build_is_refused(tmp_path):
     data = tmp_path / "data"
     s = Server("--data-dir", str(data)).start()
@@ -361,6 +365,7 @@ def test_a_data_directory_of_a_newer_build_is_refused(tmp_path):
     assert "newer partnercentral-local" in p.stderr and "99" in p.stderr
 
 
+@sqlite_only
 def test_a_second_server_cannot_open_the_same_data_directory(tmp_path):
     data = str(tmp_path / "data")
     s = Server("--data-dir", data).start()

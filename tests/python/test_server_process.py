@@ -1,7 +1,7 @@
 """The program itself: durable storage across restarts, graceful shutdown, logging."""
 import signal
 
-from conftest import Server, approve, create_submitted, opportunity_input
+from conftest import DATABASE_URL, Server, approve, create_submitted, opportunity_input, sqlite_only
 
 
 def test_data_dir_keeps_state_across_restarts(tmp_path):
@@ -19,9 +19,10 @@ def test_data_dir_keeps_state_across_restarts(tmp_path):
         assert int(newer[1:]) > int(oid[1:])
     finally:
         assert second.stop() == 0
-    assert (tmp_path / "partnercentral-local.sqlite3").exists()
+    assert DATABASE_URL or (tmp_path / "partnercentral-local.sqlite3").exists()
 
 
+@sqlite_only
 def test_in_memory_keeps_nothing_and_reports_its_storage(tmp_path):
     s = Server("--in-memory").start()
     try:
@@ -40,7 +41,7 @@ def test_environment_variables_configure_the_server(tmp_path):
         assert c.get_opportunity(Catalog="AWS", Identifier=oid)["Arn"].startswith("arn:aws:partnercentral:eu-west-1:")
     finally:
         assert s.stop() == 0
-    assert (tmp_path / "partnercentral-local.sqlite3").exists()
+    assert DATABASE_URL or (tmp_path / "partnercentral-local.sqlite3").exists()
 
 
 def test_one_log_line_per_request_without_sensitive_values():
