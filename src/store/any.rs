@@ -2,7 +2,7 @@
 //! behind one concrete type, so that the service and the HTTP layer are built once. Each call
 //! is one `match` on the variant: nothing is boxed, and SQLite's hot path is unchanged.
 
-use super::{PostgresStore, SqliteStore, Store, StoreError, StoreFacts, Tx};
+use super::{Peers, PostgresStore, SqliteStore, Store, StoreError, StoreFacts, Tx};
 
 /// The storage backend in use.
 pub enum AnyStore {
@@ -79,6 +79,13 @@ impl Store for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.kind(),
             AnyStore::Postgres(s) => s.kind(),
+        }
+    }
+
+    fn peers(&self) -> Option<&dyn Peers> {
+        match self {
+            AnyStore::Sqlite(s) => s.peers(),
+            AnyStore::Postgres(s) => s.peers(),
         }
     }
 }

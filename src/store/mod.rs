@@ -831,6 +831,38 @@ pub trait Tx {
         &mut self,
         listing: &dyn Fn(&Scope, &OpportunityRecord) -> String,
     ) -> Result<usize, StoreError>;
+
+    // What a store shared by several processes keeps for all of them (see [`Peers`]). A store
+    // of one process keeps these in the process's memory instead: its defaults do nothing.
+
+    /// Tells every replica, once this transaction commits, that what they keep in memory from
+    /// the store (fault rules, the clock's offset) changed.
+    fn announce(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Appends events (committed with the transaction); the oldest beyond the log's capacity
+    /// go.
+    fn append_events(&mut self, _events: &[Value]) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// The newest `limit` events, oldest first.
+    fn events(&self, _limit: usize) -> Result<Vec<Value>, StoreError> {
+        Ok(Vec::new())
+    }
+    fn clear_events(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// The other servers (replicas) sharing a store, as one service: what each keeps in memory
+/// follows what any of them announced ([`Tx::announce`]).
+pub trait Peers: Send + Sync {
+    /// Calls `apply` on a thread of its own: now, and after every announcement any replica
+    /// commits, before acknowledging it. Stops when the store is dropped.
+    fn follow(&self, apply: Box<dyn Fn() + Send>) -> Result<(), StoreError>;
+    /// Waits, at most `limit`, until every live replica has applied every announcement
+    /// committed so far; whether they all did.
+    fn settle(&self, limit: std::time::Duration) -> Result<bool, StoreError>;
 }
 
 /// A storage backend.
@@ -867,4 +899,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// `"sqlite"`, `"memory"` or `"postgres"`.
     fn kind(&self) -> &'static str;
+
+    /// The replicas sharing this store, if other processes can (a database server); `None`
+    /// for a store of one process.
+    fn peers(&self) -> Option<&dyn Peers> {
+        None
+    }
 }

@@ -38,6 +38,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use r2d2_postgres::PostgresConnectionManager;
 use r2d2_postgres::postgres::fallible_iterator::FallibleIterator;
@@ -52,7 +55,7 @@ use super::{
     AwsSummaryRecord, BrowseQuery, BrowsedOpportunity, BulkJobRecord, BulkResultRecord,
     CustomerAccountRecord, EngagementRecord, IdempotencyRecord, InvitationQuery, InvitationRecord,
     ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySearchQuery,
-    OpportunitySortKey, Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope, ScopeSummary,
+    OpportunitySortKey, Peers, Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope, ScopeSummary,
     SearchColumn, SearchCondition, SellingSettings, SnapshotJobRecord, SnapshotRecord,
     SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
 };
@@ -60,7 +63,7 @@ use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 use crate::domain::opportunity_search::{self, Entry};
 
 /// The schema version this build writes (PostgreSQL's own history, from 1).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Connections the pool keeps at most.
 const POOL_SIZE: u32 = 16;
@@ -223,18 +226,30 @@ CREATE TABLE IF NOT EXISTS opportunity_search (
     keywords TEXT NOT NULL, entry TEXT NOT NULL,
     PRIMARY KEY (account, catalog, id)
 );
+CREATE TABLE IF NOT EXISTS control (id INTEGER PRIMARY KEY, generation BIGINT NOT NULL);
+INSERT INTO control (id, generation) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+CREATE TABLE IF NOT EXISTS replicas (
+    id CTEXT PRIMARY KEY, seen BIGINT NOT NULL, beat BIGINT NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS event_numbers;
+CREATE TABLE IF NOT EXISTS events (seq BIGINT PRIMARY KEY, doc TEXT NOT NULL);
 "#;
 
 /// A pool of connections to one PostgreSQL database.
 pub struct PostgresStore {
     /// Always set; taken only when the store is dropped.
     pool: Option<Pool>,
+    /// Where the pool connects, for the connection that follows announcements.
+    config: postgres::Config,
+    /// Set when the store is dropped: the follower stops.
+    stopped: Arc<AtomicBool>,
 }
 
 impl Drop for PostgresStore {
     /// Closing a client blocks, which an async worker (where the server's state may go) must
     /// not do: the pool is dropped on a thread of its own.
     fn drop(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
         if let Some(pool) = self.pool.take() {
             let closing = std::thread::Builder::new()
                 .name("pcl-pg-close".into())
@@ -256,14 +271,18 @@ impl PostgresStore {
         let config: postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Open(format!("invalid database URL: {e}")))?;
-        let manager = Manager(PostgresConnectionManager::new(config, NoTls));
+        let manager = Manager(PostgresConnectionManager::new(config.clone(), NoTls));
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(manager)
             .map_err(|e| StoreError::Open(format!("cannot connect to the database: {e}")))?;
-        let store = Self { pool: Some(pool) };
+        let store = Self {
+            pool: Some(pool),
+            config,
+            stopped: Arc::default(),
+        };
         // Servers starting together on a new database race to create the same tables: the
         // loser's `CREATE … IF NOT EXISTS` fails on the catalog's unique index. Its whole
         // migration rolled back; run it again, when the tables are there.
@@ -291,6 +310,8 @@ impl PostgresStore {
     fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let mut tx = conn.client.transaction()?;
+        // "already exists, skipping" notices would fill the log at every start.
+        tx.batch_execute("SET LOCAL client_min_messages = warning")?;
         let schema = SCHEMA.replace("CTEXT", "TEXT COLLATE \"C\"");
         let start = format!(
             "CREATE SEQUENCE IF NOT EXISTS opportunity_numbers START WITH {FIRST_OPPORTUNITY_NUMBER}
@@ -418,6 +439,112 @@ impl Store for PostgresStore {
     fn kind(&self) -> &'static str {
         "postgres"
     }
+
+    fn peers(&self) -> Option<&dyn Peers> {
+        Some(self)
+    }
+}
+
+/// A replica is live while its follower's heartbeat is younger than this.
+const LIVE_MS: i64 = 3_000;
+/// How often a follower beats (and checks for announcements it missed).
+const BEAT: Duration = Duration::from_millis(1_000);
+/// The database's clock, in milliseconds: replicas' heartbeats compare on one clock.
+const NOW_MS: &str = "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)";
+
+/// Replicas keep in step through the database: an announcement bumps `control.generation` and
+/// notifies channel `pcl_control` (`LISTEN`/`NOTIFY`). Each replica's follower, on its own
+/// connection, applies what changed and then records the generation it has applied in
+/// `replicas` (with a heartbeat); [`Peers::settle`] waits until every live replica's recorded
+/// generation reached the current one.
+impl Peers for PostgresStore {
+    fn follow(&self, apply: Box<dyn Fn() + Send>) -> Result<(), StoreError> {
+        let mut client = self.config.connect(NoTls)?;
+        let me = uuid::Uuid::new_v4().to_string();
+        client.batch_execute("LISTEN pcl_control")?;
+        let stopped = Arc::clone(&self.stopped);
+        // The first round before serving: this replica starts with what the others share.
+        let mut applied = None;
+        follow_once(&mut client, &me, &mut applied, &*apply)?;
+        std::thread::Builder::new()
+            .name("pcl-pg-follow".into())
+            .spawn(move || {
+                while !stopped.load(Ordering::SeqCst) {
+                    match follow_once(&mut client, &me, &mut applied, &*apply) {
+                        Ok(()) => {}
+                        Err(e) if client.is_closed() => {
+                            tracing::error!(error = %describe(&e), "the replica follower lost its database connection");
+                            return;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %describe(&e), "the replica follower failed; retrying");
+                        }
+                    }
+                    // Wakes on the next announcement, or beats.
+                    let mut notes = client.notifications();
+                    let _ = notes.timeout_iter(BEAT).next();
+                    // Those that came meanwhile are covered by the same round.
+                    let _ = notes.iter().count();
+                }
+                let _ = client.execute("DELETE FROM replicas WHERE id = $1", &[&me]);
+            })
+            .map_err(|e| StoreError::Open(format!("cannot start the replica follower: {e}")))?;
+        Ok(())
+    }
+
+    fn settle(&self, limit: Duration) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        let client = &mut conn.client;
+        let target: i64 = client
+            .query_one("SELECT generation FROM control WHERE id = 1", &[])?
+            .try_get(0)?;
+        let behind =
+            format!("SELECT count(*) FROM replicas WHERE seen < $1 AND beat > {NOW_MS} - $2");
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let n: i64 = client
+                .query_one(&behind, &[&target, &LIVE_MS])?
+                .try_get(0)?;
+            if n == 0 {
+                return Ok(true);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+/// One round of a follower: applies what changed since `applied`, then records the generation
+/// applied and beats.
+fn follow_once(
+    client: &mut postgres::Client,
+    me: &str,
+    applied: &mut Option<i64>,
+    apply: &dyn Fn(),
+) -> Result<(), postgres::Error> {
+    let current: i64 = client
+        .query_one("SELECT generation FROM control WHERE id = 1", &[])?
+        .try_get(0)?;
+    if *applied != Some(current) {
+        // Read after the generation: what `apply` reads includes everything it announced.
+        apply();
+        *applied = Some(current);
+    }
+    client.execute(
+        &format!(
+            "INSERT INTO replicas (id, seen, beat) VALUES ($1, $2, {NOW_MS})
+             ON CONFLICT (id) DO UPDATE SET seen = EXCLUDED.seen, beat = EXCLUDED.beat"
+        ),
+        &[&me, &current],
+    )?;
+    // Replicas gone for a minute are forgotten.
+    client.execute(
+        &format!("DELETE FROM replicas WHERE beat < {NOW_MS} - 60000"),
+        &[],
+    )?;
+    Ok(())
 }
 
 /// A transaction: a `RefCell`, as the client wants `&mut` for reads too and [`Tx`] reads
@@ -1777,6 +1904,48 @@ impl Tx for PgTx<'_> {
              ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
             &[&name, &value],
         )?;
+        Ok(())
+    }
+
+    fn announce(&mut self) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE control SET generation = generation + 1 WHERE id = 1",
+            &[],
+        )?;
+        self.exec("SELECT pg_notify('pcl_control', '')", &[])?;
+        Ok(())
+    }
+
+    fn append_events(&mut self, events: &[Value]) -> Result<(), StoreError> {
+        let mut last = 0;
+        for e in events {
+            let row = self.query_opt(
+                "INSERT INTO events (seq, doc) VALUES (nextval('event_numbers'), $1) RETURNING seq",
+                &[&to_json(e)?],
+            )?;
+            if let Some(row) = row {
+                last = row.try_get(0)?;
+            }
+        }
+        if !events.is_empty() {
+            let keep = crate::domain::events::LOG_CAPACITY as i64;
+            self.exec("DELETE FROM events WHERE seq <= $1", &[&(last - keep)])?;
+        }
+        Ok(())
+    }
+
+    fn events(&self, limit: usize) -> Result<Vec<Value>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query(
+            "SELECT doc FROM (SELECT seq, doc FROM events ORDER BY seq DESC LIMIT $1) newest
+             ORDER BY seq",
+            &[&limit],
+        )?;
+        docs(&rows)
+    }
+
+    fn clear_events(&mut self) -> Result<(), StoreError> {
+        self.exec("DELETE FROM events", &[])?;
         Ok(())
     }
 
