@@ -26,6 +26,7 @@ pub mod logging;
 pub mod model;
 pub mod ops;
 pub mod protocol;
+pub mod replicas;
 pub mod rules;
 pub mod store;
 
@@ -113,6 +114,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     };
     let protected = state.admin_token.is_some();
     let state = std::sync::Arc::new(state);
+    // Replicas sharing the store: load what they share, then follow their changes (blocking).
+    let following = state.clone();
+    tokio::task::spawn_blocking(move || replicas::follow(&following))
+        .await
+        .map_err(|e| {
+            StartError::Storage(store::StoreError::Open(format!("following panicked: {e}")))
+        })??;
     tokio::spawn(settle_on_time(std::sync::Arc::downgrade(&state)));
     let app = admin::router(state.clone())
         .merge(admin::ui::router(state.clone()))

@@ -27,7 +27,7 @@ use crate::ops::opportunities::admin::{self as opportunities, AwsSideChange};
 use crate::ops::opportunities::rules as opportunity_rules;
 use crate::ops::solutions::admin as solutions;
 use crate::ops::{Context, ServiceError, features, state};
-use crate::rules::faults::FaultRule;
+use crate::rules::faults::{FaultRule, Faults};
 use crate::store::AnyStore;
 use crate::store::Store;
 
@@ -775,35 +775,48 @@ async fn faults_add(
     State(state): State<Arc<AppState>>,
     AdminBody(body): AdminBody,
 ) -> Response<Body> {
-    answer(parse_body(&body, true).and_then(|body| add_fault(&state, Value::Object(body))))
+    match parse_body(&body, true) {
+        Ok(body) => run(&state, move |s| add_fault(s, Value::Object(body))).await,
+        Err(e) => answer(Err(e)),
+    }
 }
 
 /// Adds a fault rule (`POST /_admin/faults` and the console's form); answers it with its id.
+/// Blocking (replicas sharing a store share the rules).
 fn add_fault(state: &AppState, body: Value) -> Result<Value, AdminError> {
     let rule: FaultRule = serde_json::from_value(body)
         .map_err(|e| AdminError::bad(format!("invalid fault rule: {e}")))?;
-    let rule = state
-        .faults
-        .add(state.service.model, rule)
-        .map_err(AdminError::bad)?;
+    let rule = Faults::prepare(state.service.model, rule).map_err(AdminError::bad)?;
+    let added = rule.clone();
+    crate::replicas::edit_faults(state, move |rules| rules.push(added))
+        .map_err(ServiceError::from)?;
     Ok(serde_json::to_value(rule).unwrap_or_default())
 }
 
+/// Removes one fault rule (by id) or all, in every replica; how many. Blocking.
+pub fn remove_faults(state: &AppState, id: Option<String>) -> Result<usize, AdminError> {
+    Ok(crate::replicas::edit_faults(state, |rules| {
+        crate::rules::faults::remove(rules, id.as_deref())
+    })
+    .map_err(ServiceError::from)?)
+}
+
 async fn faults_clear(State(state): State<Arc<AppState>>) -> Response<Body> {
-    answer(Ok(json!({"removed": state.faults.clear(None)})))
+    run(&state, |s| Ok(json!({"removed": remove_faults(s, None)?}))).await
 }
 
 async fn faults_remove(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Response<Body> {
-    answer(match state.faults.clear(Some(&id)) {
+    run(&state, move |s| match remove_faults(s, Some(id.clone()))? {
         0 => Err(AdminError(
             StatusCode::NOT_FOUND,
             format!("no fault rule {id}"),
         )),
         n => Ok(json!({"removed": n})),
     })
+    .await
 }
 
 async fn quotas_show(State(state): State<Arc<AppState>>) -> Response<Body> {
@@ -814,7 +827,7 @@ async fn quotas_show(State(state): State<Arc<AppState>>) -> Response<Body> {
 }
 
 async fn events_list(State(state): State<Arc<AppState>>) -> Response<Body> {
-    answer(Ok(json!({"events": state.service.events.list()})))
+    run(&state, |s| Ok(json!({"events": s.service.event_log()?}))).await
 }
 
 async fn state_get(State(state): State<Arc<AppState>>) -> Response<Body> {

@@ -312,24 +312,30 @@ impl EventLog {
         *self.subscriber.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
     }
 
+    /// Keeps the events and hands them to the subscriber.
     pub fn publish(&self, batch: Vec<Value>) {
         if batch.is_empty() {
             return;
         }
+        self.deliver(&batch);
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        events.extend(batch);
+        let excess = events.len().saturating_sub(LOG_CAPACITY);
+        events.drain(..excess);
+    }
+
+    /// Hands the events to the subscriber only (a shared store keeps them).
+    pub fn deliver(&self, batch: &[Value]) {
         if let Some(tx) = self
             .subscriber
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
         {
-            for e in &batch {
+            for e in batch {
                 let _ = tx.send(e.clone());
             }
         }
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        events.extend(batch);
-        let excess = events.len().saturating_sub(LOG_CAPACITY);
-        events.drain(..excess);
     }
 
     /// All kept events, oldest first.

@@ -204,6 +204,25 @@ pub async fn api(State(state): State<Arc<AppState>>, req: Request<Body>) -> Resp
     resp
 }
 
+/// Whether a matching fault rule may act: always, unless replicas share a counted rule and
+/// another used its last use.
+async fn claimed(state: &Arc<AppState>, action: &crate::rules::faults::FaultAction) -> bool {
+    let Some(id) = action.counted.clone().filter(|_| state.service.shared) else {
+        return true;
+    };
+    match state
+        .blocking(move |s| crate::replicas::claim_fault(s, &id))
+        .await
+    {
+        Ok(Ok(claimed)) => claimed,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot claim a fault rule's use; applying it");
+            true
+        }
+        Err(_) => true,
+    }
+}
+
 async fn handle(
     state: &Arc<AppState>,
     req: Request<Body>,
@@ -238,13 +257,23 @@ async fn handle(
     caller.authorize(&op.name, catalog.as_deref())?;
 
     if let Some(quotas) = &state.quotas {
-        quotas.check(
-            &op.name,
-            &caller.account_id,
-            state.service.clock.offset_millis(),
-        )?;
+        if state.service.shared {
+            let (name, account) = (op.name.clone(), caller.account_id.clone());
+            state
+                .blocking(move |s| crate::replicas::charge_quota(s, &name, &account))
+                .await
+                .map_err(|_| ApiError::internal())??;
+        } else {
+            quotas.check(
+                &op.name,
+                &caller.account_id,
+                state.service.clock.offset_millis(),
+            )?;
+        }
     }
-    if let Some(action) = state.faults.check(op, &caller.account_id) {
+    if let Some(action) = state.faults.check(op, &caller.account_id)
+        && claimed(state, &action).await
+    {
         if let Some(delay) = action.latency {
             tokio::time::sleep(delay).await;
         }

@@ -5,6 +5,9 @@
 //! changed opportunity once the write committed; reset and import clear everything. A
 //! generation counter stops a reader that raced a write from caching what it read before the
 //! write.
+//!
+//! A cache that is off ([`ResponseCache::off`]) keeps nothing: replicas sharing a store do not
+//! cache, as another replica's write could not evict their entries.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -26,9 +29,18 @@ struct Inner {
 #[derive(Default)]
 pub struct ResponseCache {
     inner: Mutex<Inner>,
+    off: bool,
 }
 
 impl ResponseCache {
+    /// A cache that keeps nothing.
+    pub fn off() -> Self {
+        Self {
+            off: true,
+            ..Self::default()
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -43,7 +55,7 @@ impl ResponseCache {
     /// Keeps an answer computed when the cache was at `generation`, unless a write came since.
     pub fn put(&self, account: &str, catalog: &str, id: &str, generation: u64, bytes: Bytes) {
         let mut inner = self.lock();
-        if inner.generation != generation {
+        if self.off || inner.generation != generation {
             return;
         }
         if inner.entries.len() >= CAPACITY {

@@ -171,6 +171,26 @@ pub struct Service<S: Store> {
     pub business_rules: crate::rules::business::Mode,
     /// Bulk jobs' files, runner wake-up and report signing.
     pub bulk: bulk::Runtime,
+    /// Whether other servers share the store (PostgreSQL): events are then kept in the store,
+    /// and answers are not cached (another replica's write would not evict them).
+    pub shared: bool,
+}
+
+/// How long a control change waits for the other replicas to apply it.
+const PEERS_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The events a write's changes emit.
+fn events_of(ctx: &Context, now: DateTime<Utc>, changes: &[Change]) -> Vec<Value> {
+    let origin = events::Origin {
+        account: &ctx.account,
+        region: &ctx.region,
+        catalog: &ctx.catalog,
+        time: now,
+    };
+    changes
+        .iter()
+        .flat_map(|c| events::for_change(&origin, c))
+        .collect()
 }
 
 /// The store setting that says what stored listings were rendered with.
@@ -199,16 +219,21 @@ impl<S: Store> Service<S> {
             Ok::<_, StoreError>(())
         })?;
         Ok(Self {
-            store,
             region,
             model,
             registry: Registry::build(model),
             events: EventLog::default(),
-            summaries: cache::ResponseCache::default(),
+            summaries: if store.peers().is_some() {
+                cache::ResponseCache::off()
+            } else {
+                cache::ResponseCache::default()
+            },
             clock,
             task_delay: std::time::Duration::ZERO,
             business_rules: crate::rules::business::Mode::Aws,
             bulk: bulk::Runtime::default(),
+            shared: store.peers().is_some(),
+            store,
         })
     }
 
@@ -219,7 +244,7 @@ impl<S: Store> Service<S> {
         ctx: &Context,
         f: impl FnOnce(&mut Write<'_>) -> Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
-        let (out, now, changes) = self.store.transaction(|tx| {
+        let (out, now, changes, events) = self.store.transaction(|tx| {
             let mut w = Write {
                 tx,
                 now: self.clock.now(),
@@ -229,13 +254,27 @@ impl<S: Store> Service<S> {
             // Running snapshot jobs follow the opportunities this write changed, in the same
             // transaction (and AWS's own view follows AWS's decisions).
             snapshots::flows::follow(&mut w, ctx)?;
-            Ok::<_, ServiceError>((out, w.now, w.changes))
+            // A shared store keeps the events, committed with what they tell of.
+            let events = if self.shared {
+                let events = events_of(ctx, w.now, &w.changes);
+                w.tx.append_events(&events)?;
+                Some(events)
+            } else {
+                None
+            };
+            Ok::<_, ServiceError>((out, w.now, w.changes, events))
         })?;
-        self.committed(ctx, now, &changes);
+        self.committed(ctx, now, &changes, events);
         Ok(out)
     }
 
-    fn committed(&self, ctx: &Context, now: DateTime<Utc>, changes: &[Change]) {
+    fn committed(
+        &self,
+        ctx: &Context,
+        now: DateTime<Utc>,
+        changes: &[Change],
+        stored: Option<Vec<Value>>,
+    ) {
         if changes.is_empty() {
             return;
         }
@@ -249,18 +288,51 @@ impl<S: Store> Service<S> {
                 self.summaries.evict(account, &ctx.catalog, id);
             }
         }
-        let origin = events::Origin {
-            account: &ctx.account,
-            region: &ctx.region,
-            catalog: &ctx.catalog,
-            time: now,
-        };
-        self.events.publish(
-            changes
-                .iter()
-                .flat_map(|c| events::for_change(&origin, c))
-                .collect(),
-        );
+        match stored {
+            // Kept by the store: only the webhook of the replica that committed them.
+            Some(events) => self.events.deliver(&events),
+            None => self.events.publish(events_of(ctx, now, changes)),
+        }
+    }
+
+    /// The events kept, oldest first: this process's log, or the store's when shared.
+    pub fn event_log(&self) -> Result<Vec<Value>, ServiceError> {
+        if self.shared {
+            return Ok(self.store.read(|tx| tx.events(events::LOG_CAPACITY))?);
+        }
+        Ok(self.events.list())
+    }
+
+    /// Up to `limit` of the newest kept events that `keep` admits, newest first.
+    pub fn newest_events(
+        &self,
+        limit: usize,
+        keep: impl Fn(&Value) -> bool,
+    ) -> Result<Vec<Value>, ServiceError> {
+        if self.shared {
+            let all = self.event_log()?;
+            return Ok(all
+                .into_iter()
+                .rev()
+                .filter(|e| keep(e))
+                .take(limit)
+                .collect());
+        }
+        Ok(self.events.newest(limit, keep))
+    }
+
+    /// Waits until every replica sharing the store applied what this one just announced (a
+    /// clock or fault change), so that the next request sees it whichever replica answers.
+    pub fn settle_peers(&self) {
+        if let Some(peers) = self.store.peers() {
+            match peers.settle(PEERS_SETTLE) {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "a replica did not acknowledge a control change within {PEERS_SETTLE:?}"
+                ),
+                Err(e) => tracing::warn!(error = %e, "cannot wait for the replicas"),
+            }
+        }
     }
 
     /// The answer `name` can give without touching the store (a cached rendering), if any.
@@ -291,6 +363,8 @@ impl<S: Store> Service<S> {
             tx.reset(account, catalog)?;
             if everything {
                 tx.put_setting(CLOCK_SETTING, "0")?;
+                tx.clear_events()?;
+                tx.announce()?;
             }
             // Feature switches are per account: a reset of everything or of the account
             // switches its features back on; a catalog-only reset keeps them.
@@ -304,6 +378,7 @@ impl<S: Store> Service<S> {
             // A full reset also returns to real time.
             self.clock.set_offset_millis(0);
             self.events.clear();
+            self.settle_peers();
         }
         Ok(())
     }
@@ -311,9 +386,12 @@ impl<S: Store> Service<S> {
     /// Sets the clock's offset from the system's time (kept across restarts), then settles
     /// what became due.
     pub fn set_clock_offset(&self, offset_millis: i64) -> Result<(), ServiceError> {
-        self.store
-            .transaction(|tx| tx.put_setting(CLOCK_SETTING, &offset_millis.to_string()))?;
+        self.store.transaction(|tx| {
+            tx.put_setting(CLOCK_SETTING, &offset_millis.to_string())?;
+            tx.announce()
+        })?;
         self.clock.set_offset_millis(offset_millis);
+        self.settle_peers();
         invitations::flows::settle(self)
     }
 }

@@ -42,6 +42,9 @@ pub struct FaultRule {
 pub struct FaultAction {
     pub latency: Option<Duration>,
     pub error: Option<ApiError>,
+    /// The rule's id when it has a `count`: replicas sharing the rules must also claim the
+    /// use in their store (`crate::replicas::claim_fault`).
+    pub counted: Option<String>,
 }
 
 /// The modeled error kinds by name.
@@ -71,7 +74,14 @@ pub struct Faults {
 
 impl Faults {
     /// Checks and adds a rule; returns it with its id.
-    pub fn add(&self, model: &Model, mut rule: FaultRule) -> Result<FaultRule, String> {
+    pub fn add(&self, model: &Model, rule: FaultRule) -> Result<FaultRule, String> {
+        let rule = Self::prepare(model, rule)?;
+        self.edit(|rules| rules.push(rule.clone()));
+        Ok(rule)
+    }
+
+    /// Checks a new rule and gives it its id (without adding it).
+    pub fn prepare(model: &Model, mut rule: FaultRule) -> Result<FaultRule, String> {
         if rule.operation != "*" && model.operation(&rule.operation).is_none() {
             return Err(format!(
                 "operation '{}' is not an operation of the service (or '*')",
@@ -117,7 +127,6 @@ impl Faults {
             return Err("latencyMs must be at most 600000".to_string());
         }
         rule.id = format!("fault-{}", crate::domain::ids::random_suffix(10));
-        self.lock().push(rule.clone());
         Ok(rule)
     }
 
@@ -125,15 +134,19 @@ impl Faults {
         self.lock().clone()
     }
 
+    /// Changes the rules in force with `edit`.
+    pub fn edit<T>(&self, edit: impl FnOnce(&mut Vec<FaultRule>) -> T) -> T {
+        edit(&mut self.lock())
+    }
+
+    /// Replaces the rules in force (with those another replica stored).
+    pub fn replace(&self, rules: Vec<FaultRule>) {
+        *self.lock() = rules;
+    }
+
     /// Removes one rule (by id) or all; returns how many were removed.
     pub fn clear(&self, id: Option<&str>) -> usize {
-        let mut rules = self.lock();
-        let before = rules.len();
-        match id {
-            Some(id) => rules.retain(|r| r.id != id),
-            None => rules.clear(),
-        }
-        before - rules.len()
+        self.edit(|rules| remove(rules, id))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
@@ -153,12 +166,7 @@ impl Faults {
                 && r.probability.is_none_or(|p| rng.random::<f64>() < p)
         })?;
         let rule = rules[index].clone();
-        if let Some(n) = rules[index].count.as_mut() {
-            *n -= 1;
-            if *n == 0 {
-                rules.remove(index);
-            }
-        }
+        use_once(&mut rules, index);
         drop(rules);
         let error = rule.error.as_deref().and_then(kind_of).map(|kind| {
             let message = rule.message.clone().unwrap_or_else(|| {
@@ -175,6 +183,27 @@ impl Faults {
         Some(FaultAction {
             latency: rule.latency_ms.map(Duration::from_millis),
             error,
+            counted: rule.count.map(|_| rule.id.clone()),
         })
+    }
+}
+
+/// Removes one rule (by id) or all from `rules`; how many were removed.
+pub fn remove(rules: &mut Vec<FaultRule>, id: Option<&str>) -> usize {
+    let before = rules.len();
+    match id {
+        Some(id) => rules.retain(|r| r.id != id),
+        None => rules.clear(),
+    }
+    before - rules.len()
+}
+
+/// Counts one use of the rule at `index`: a rule with a `count` expires after its last.
+pub fn use_once(rules: &mut Vec<FaultRule>, index: usize) {
+    if let Some(n) = rules.get_mut(index).and_then(|r| r.count.as_mut()) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            rules.remove(index);
+        }
     }
 }

@@ -104,13 +104,75 @@ impl QuotaTable {
     }
 }
 
-/// Usage of one class by one account.
-struct Usage {
+/// Usage of one class by one account: kept in memory, or in a shared store (serialized) when
+/// several replicas count together.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Usage {
     tokens: f64,
-    refilled: Instant,
+    /// When `tokens` was last refilled, in milliseconds on the counting clock.
+    refilled_ms: i64,
     /// (minute index, count) for the rolling 24 hours.
     minutes: VecDeque<(u64, u64)>,
     day_total: u64,
+}
+
+impl Usage {
+    /// A class not used yet: a full bucket.
+    pub fn fresh(rule: &QuotaRule, now_ms: i64) -> Self {
+        Self {
+            tokens: rule.per_second.unwrap_or(0.0),
+            refilled_ms: now_ms,
+            minutes: VecDeque::new(),
+            day_total: 0,
+        }
+    }
+
+    /// Counts one call at `now_ms` (milliseconds on a clock that does not jump: the
+    /// process's, or the database's when replicas share the count); `ThrottlingException` if
+    /// it is over a limit, and then nothing is counted. The rolling 24 hours follow the
+    /// service clock (`clock_offset_ms` added).
+    pub fn charge(
+        &mut self,
+        rule: &QuotaRule,
+        account: &str,
+        now_ms: i64,
+        clock_offset_ms: i64,
+    ) -> Result<(), ApiError> {
+        let minute = (now_ms.saturating_add(clock_offset_ms) / 60_000).max(0) as u64;
+        while let Some(&(m, n)) = self.minutes.front() {
+            if m + DAY_MINUTES > minute {
+                break;
+            }
+            self.day_total -= n;
+            self.minutes.pop_front();
+        }
+        if let Some(limit) = rule.per_24_hours
+            && self.day_total >= limit
+        {
+            return Err(throttled(format!(
+                "Rate exceeded: account {account} used its {limit} {} requests of the last 24 hours.",
+                rule.name
+            )));
+        }
+        if let Some(rate) = rule.per_second {
+            let elapsed = now_ms.saturating_sub(self.refilled_ms).max(0) as f64 / 1000.0;
+            self.tokens = (self.tokens + elapsed * rate).min(rate.max(1.0));
+            self.refilled_ms = self.refilled_ms.max(now_ms);
+            if self.tokens < 1.0 {
+                return Err(throttled(format!(
+                    "Rate exceeded: account {account} is limited to {rate} {} requests per second.",
+                    rule.name
+                )));
+            }
+            self.tokens -= 1.0;
+        }
+        match self.minutes.back_mut() {
+            Some((m, n)) if *m == minute => *n += 1,
+            _ => self.minutes.push_back((minute, 1)),
+        }
+        self.day_total += 1;
+        Ok(())
+    }
 }
 
 const DAY_MINUTES: u64 = 24 * 60;
@@ -135,9 +197,18 @@ impl Quotas {
         &self.table
     }
 
-    /// Counts one call; `ThrottlingException` if it is over a limit. The rolling 24 hours
-    /// follow the service clock (`clock_offset_ms`, moved by `/_admin/clock`); the per-second
-    /// buckets stay on real time.
+    /// The quota class `operation` counts against, and its index in the table.
+    pub fn rule_of(&self, operation: &str) -> Option<(usize, &QuotaRule)> {
+        self.table
+            .rules
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.operations.iter().any(|o| o == operation))
+    }
+
+    /// Counts one call in this process; `ThrottlingException` if it is over a limit. The
+    /// rolling 24 hours follow the service clock (`clock_offset_ms`, moved by
+    /// `/_admin/clock`); the per-second buckets stay on real time.
     pub fn check(
         &self,
         operation: &str,
@@ -154,59 +225,15 @@ impl Quotas {
         now: Instant,
         clock_offset_ms: i64,
     ) -> Result<(), ApiError> {
-        let Some((index, rule)) = self
-            .table
-            .rules
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.operations.iter().any(|o| o == operation))
-        else {
+        let Some((index, rule)) = self.rule_of(operation) else {
             return Ok(());
         };
-        let elapsed = i64::try_from(now.duration_since(self.start).as_millis()).unwrap_or(i64::MAX);
-        let minute = (elapsed.saturating_add(clock_offset_ms) / 60_000).max(0) as u64;
+        let now_ms = i64::try_from(now.duration_since(self.start).as_millis()).unwrap_or(i64::MAX);
         let mut usage = self.usage.lock().unwrap_or_else(|p| p.into_inner());
-        let u = usage
+        usage
             .entry((account.to_string(), index))
-            .or_insert_with(|| Usage {
-                tokens: rule.per_second.unwrap_or(0.0),
-                refilled: now,
-                minutes: VecDeque::new(),
-                day_total: 0,
-            });
-        while let Some(&(m, n)) = u.minutes.front() {
-            if m + DAY_MINUTES > minute {
-                break;
-            }
-            u.day_total -= n;
-            u.minutes.pop_front();
-        }
-        if let Some(limit) = rule.per_24_hours
-            && u.day_total >= limit
-        {
-            return Err(throttled(format!(
-                "Rate exceeded: account {account} used its {limit} {} requests of the last 24 hours.",
-                rule.name
-            )));
-        }
-        if let Some(rate) = rule.per_second {
-            let elapsed = now.saturating_duration_since(u.refilled).as_secs_f64();
-            u.tokens = (u.tokens + elapsed * rate).min(rate.max(1.0));
-            u.refilled = now;
-            if u.tokens < 1.0 {
-                return Err(throttled(format!(
-                    "Rate exceeded: account {account} is limited to {rate} {} requests per second.",
-                    rule.name
-                )));
-            }
-            u.tokens -= 1.0;
-        }
-        match u.minutes.back_mut() {
-            Some((m, n)) if *m == minute => *n += 1,
-            _ => u.minutes.push_back((minute, 1)),
-        }
-        u.day_total += 1;
-        Ok(())
+            .or_insert_with(|| Usage::fresh(rule, now_ms))
+            .charge(rule, account, now_ms, clock_offset_ms)
     }
 }
 

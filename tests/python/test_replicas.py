@@ -1,15 +1,15 @@
 """Several servers on one PostgreSQL database behave as one service (issue 17).
 
-Run only on PostgreSQL (`PCL_TEST_DATABASE_URL`, see conftest.py). These are the first of the
-replica tests: what the database enforces by itself (one writer at a time, constraints). The
-in-memory parts (summary cache, events, faults, quotas, clock) are not replica-safe yet.
+Run only on PostgreSQL (`PCL_TEST_DATABASE_URL`, see conftest.py). These are what the database
+enforces by itself (one writer at a time, constraints); test_replicas_shared.py has what each
+server keeps beside it (events, faults, quotas, clock, no stale cache).
 """
 import copy
 import uuid
 
 import pytest
 
-from conftest import DATABASE_URL, Server, _database, approve, create_submitted, opportunity_input, update_input
+from conftest import DATABASE_URL, Server, _database, opportunity_input, update_input
 from test_races import N, run_together
 
 pytestmark = pytest.mark.skipif(not DATABASE_URL, reason="needs PCL_TEST_DATABASE_URL")
@@ -74,30 +74,3 @@ def test_replicas_starting_together_on_a_new_database_both_serve(fresh_account):
     finally:
         for s in servers:
             s.stop()
-
-
-def summary_after_an_update(reader, writer, account):
-    """The AWS summary `reader` shows before and after `writer` changes the opportunity's spend."""
-    cr, cw = reader.client(account=account), writer.client(account=account)
-    oid = create_submitted(cw)
-    approve(cw, oid)
-    before = cr.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
-    body = update_input(cw.get_opportunity(Catalog="Sandbox", Identifier=oid))
-    body["Project"]["ExpectedCustomerSpend"][0]["Amount"] = "98765"
-    cw.update_opportunity(**body)
-    after = cr.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=oid)
-    return before["Project"], after["Project"]
-
-
-def test_a_summary_follows_a_write_on_the_same_replica(replicas, fresh_account):
-    a, _ = replicas
-    before, after = summary_after_an_update(a, a, fresh_account)
-    assert before != after
-
-
-@pytest.mark.xfail(reason="issue 17, next step: each replica keeps its own GetAwsOpportunitySummary cache, "
-                          "evicted only by its own writes", strict=True)
-def test_a_summary_read_on_one_replica_follows_a_write_on_the_other(replicas, fresh_account):
-    a, b = replicas
-    before, after = summary_after_an_update(b, a, fresh_account)
-    assert before != after

@@ -43,8 +43,14 @@ pub(super) async fn show(
 ) -> Response<Body> {
     let fields = Fields::query(q.as_deref());
     let done = fields.get("done").map(str::to_string);
-    let markup = page(&state, &viewer, done.as_deref());
-    html_response(StatusCode::OK, markup)
+    // Blocking: a shared store keeps the events.
+    match state
+        .blocking(move |s| page(s, &viewer, done.as_deref()))
+        .await
+    {
+        Ok(markup) => html_response(StatusCode::OK, markup),
+        Err(_) => internal_error(),
+    }
 }
 
 /// `GET /_admin/ui/activity/live?part=calls|events`: one of the two tables, for the page's
@@ -55,7 +61,10 @@ pub(super) async fn live(
 ) -> Response<Body> {
     match Fields::query(q.as_deref()).get("part") {
         Some("calls") => html_response(StatusCode::OK, calls_table(&state)),
-        Some("events") => html_response(StatusCode::OK, events_table(&state)),
+        Some("events") => match state.blocking(events_table).await {
+            Ok(markup) => html_response(StatusCode::OK, markup),
+            Err(_) => internal_error(),
+        },
         _ => html_response(
             StatusCode::BAD_REQUEST,
             html! { p.error { "part must be calls or events" } },
@@ -138,7 +147,12 @@ fn calls_table(state: &AppState) -> Markup {
 }
 
 fn events_table(state: &AppState) -> Markup {
-    let events = state.service.events.newest(SHOWN, |_| true);
+    let events = match state.service.newest_events(SHOWN, |_| true) {
+        Ok(events) => events,
+        Err(e) => {
+            return html! { p.error { "The events cannot be read: " (e.to_string()) } };
+        }
+    };
     html! {
         @if events.is_empty() {
             p.muted { "No event kept." }
@@ -361,10 +375,14 @@ pub(super) async fn remove_fault(
     Path(id): Path<String>,
     Form(_): Form,
 ) -> Response<Body> {
-    act(&state, viewer, move |s| match s.faults.clear(Some(&id)) {
-        0 => Err(UiError::not_found(format!("There is no fault rule {id}."))),
-        _ => Ok(with_notice(&format!("{PREFIX}/activity"), "unfault")),
-    })
+    act(
+        &state,
+        viewer,
+        move |s| match crate::admin::remove_faults(s, Some(id.clone()))? {
+            0 => Err(UiError::not_found(format!("There is no fault rule {id}."))),
+            _ => Ok(with_notice(&format!("{PREFIX}/activity"), "unfault")),
+        },
+    )
     .await
 }
 
@@ -375,8 +393,16 @@ pub(super) async fn clear_faults(
     Form(_): Form,
 ) -> Response<Body> {
     act(&state, viewer, move |s| {
-        s.faults.clear(None);
+        crate::admin::remove_faults(s, None)?;
         Ok(with_notice(&format!("{PREFIX}/activity"), "unfaults"))
     })
     .await
+}
+
+/// The page for a render that panicked.
+fn internal_error() -> Response<Body> {
+    html_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        html! { p.error { "Internal error; see the server log." } },
+    )
 }

@@ -67,9 +67,9 @@ fn load(state: &AppState, ctx: Context, id: &str) -> Result<Loaded, UiError> {
     let eng = rec.linked_engagement().map(str::to_string);
     let events = {
         let (account, catalog) = (ctx.account.as_str(), ctx.catalog.as_str());
-        let mut events = svc.events.newest(200, |e| {
+        let mut events = svc.newest_events(200, |e| {
             related_event(e, account, catalog, id, eng.as_deref())
-        });
+        })?;
         events.reverse();
         events
     };

@@ -44,6 +44,7 @@ pub fn import<S: Store>(
         let counts = import::Importer::new(svc.model, &svc.region, tx).run(&mut de)?;
         // A bulk load leaves the search index's text index in many small segments.
         tx.compact_search_index()?;
+        tx.clear_events()?;
         Ok::<_, ImportError>(counts)
     })?;
     svc.summaries.clear();
