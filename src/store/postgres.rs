@@ -243,6 +243,8 @@ pub struct PostgresStore {
     config: postgres::Config,
     /// Set when the store is dropped: the follower stops.
     stopped: Arc<AtomicBool>,
+    /// This replica's row in `replicas`.
+    me: String,
 }
 
 impl Drop for PostgresStore {
@@ -251,9 +253,19 @@ impl Drop for PostgresStore {
     fn drop(&mut self) {
         self.stopped.store(true, Ordering::SeqCst);
         if let Some(pool) = self.pool.take() {
+            let me = std::mem::take(&mut self.me);
             let closing = std::thread::Builder::new()
                 .name("pcl-pg-close".into())
-                .spawn(move || drop(pool));
+                .spawn(move || {
+                    // A replica that stops is no longer waited for (one killed is, until its
+                    // heartbeat is stale).
+                    if let Ok(mut conn) = pool.get() {
+                        let _ = conn
+                            .client
+                            .execute("DELETE FROM replicas WHERE id = $1", &[&me]);
+                    }
+                    drop(pool)
+                });
             if let Ok(handle) = closing {
                 let _ = handle.join();
             }
@@ -282,6 +294,7 @@ impl PostgresStore {
             pool: Some(pool),
             config,
             stopped: Arc::default(),
+            me: uuid::Uuid::new_v4().to_string(),
         };
         // Servers starting together on a new database race to create the same tables: the
         // loser's `CREATE … IF NOT EXISTS` fails on the catalog's unique index. Its whole
@@ -460,7 +473,7 @@ const NOW_MS: &str = "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGIN
 impl Peers for PostgresStore {
     fn follow(&self, apply: Box<dyn Fn() + Send>) -> Result<(), StoreError> {
         let mut client = self.config.connect(NoTls)?;
-        let me = uuid::Uuid::new_v4().to_string();
+        let me = self.me.clone();
         client.batch_execute("LISTEN pcl_control")?;
         let stopped = Arc::clone(&self.stopped);
         // The first round before serving: this replica starts with what the others share.
