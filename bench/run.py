@@ -14,6 +14,7 @@ partnercentral-local returned for the same request.
     python3 bench/run.py --only snapshot-jobs        # UpdateOpportunity with and without a running job
     python3 bench/run.py --only seed                 # seeding memory, and a 1M document bad at its end
     python3 bench/run.py --only search-opps          # SearchOpportunities over 1,000,000 opportunities
+    python3 bench/run.py --backend postgres          # PostgreSQL: one and two replicas vs SQLite, and seeding
 """
 import argparse
 import csv
@@ -29,10 +30,12 @@ import re
 import shutil
 import statistics
 import subprocess
+import socket
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -181,6 +184,114 @@ def serve(data_dir, *extra, log_file=None):
                 log_file=log_file)
 
 
+def serve_pg(url, *extra):
+    return Proc([str(BIN), "serve", "--listen", "127.0.0.1:0", "--database-url", url, *extra])
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+def pg_bindir():
+    """Where PostgreSQL's programs are: `pg_config --bindir`, else the newest of Debian's."""
+    try:
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+        if (pathlib.Path(out) / "initdb").exists():
+            return pathlib.Path(out)
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    found = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if found:
+        return found[-1].parent
+    raise RuntimeError("no PostgreSQL found (initdb): install Debian's postgresql package, "
+                       "or pass --database-url")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PgCluster:
+    """A throwaway PostgreSQL cluster: initdb in a temporary directory, started on a free port
+    (as a non-root user when run as root: initdb refuses root), removed by `stop`. Default
+    settings, as a user's installation has them."""
+
+    def __init__(self):
+        import pwd
+        self.bindir = pg_bindir()
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="pcl-bench-pg-"))
+        self.user = None
+        if os.geteuid() == 0:
+            for name in (os.environ.get("PCL_BENCH_PG_USER"), "postgres", "nobody"):
+                if not name:
+                    continue
+                try:
+                    entry = pwd.getpwnam(name)
+                except KeyError:
+                    continue
+                self.user = name
+                os.chown(self.dir, entry.pw_uid, entry.pw_gid)
+                break
+            else:
+                raise RuntimeError("running as root and no other user to run PostgreSQL as")
+        self.port = free_port()
+        data = self.dir / "data"
+        self._run([str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                   "-E", "UTF8", "--no-instructions"])
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-w", "start",
+                   "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"])
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, argv):
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       cwd=self.dir, **({"user": self.user} if self.user else {}))
+
+    def stop(self):
+        try:
+            self._run([str(self.bindir / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop"])
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PgDatabases:
+    """Fresh databases on one server, created through `psql` and dropped at the end."""
+
+    def __init__(self, url, prefix):
+        self.url = url
+        self.prefix = prefix
+        self.made = []
+        psql = shutil.which("psql")
+        self.psql = psql or str(pg_bindir() / "psql")
+
+    def _sql(self, sql):
+        subprocess.run([self.psql, self.url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"))
+
+    def fresh(self):
+        name = f"{self.prefix}{os.getpid()}_{len(self.made)}"
+        self._sql(f"DROP DATABASE IF EXISTS {name}")
+        self._sql(f"CREATE DATABASE {name}")
+        self.made.append(name)
+        return urllib.parse.urlparse(self.url)._replace(path="/" + name).geturl()
+
+    def drop_all(self):
+        for name in self.made:
+            try:
+                self._sql(f"DROP DATABASE IF EXISTS {name}")
+            except subprocess.CalledProcessError:
+                print(f"  could not drop database {name}", file=sys.stderr)
+        self.made = []
+
+    def settings(self):
+        out = subprocess.run([self.psql, self.url, "-At", "-c",
+                              "SELECT current_setting('server_version') || ', fsync ' || current_setting('fsync') "
+                              "|| ', synchronous_commit ' || current_setting('synchronous_commit') "
+                              "|| ', shared_buffers ' || current_setting('shared_buffers')"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        return out
+
+
 # ---------------------------------------------------------------- requests
 
 def sign(port, operation, body, when):
@@ -204,8 +315,10 @@ def lua_string(s):
     return "[==[" + s + "]==]"
 
 
-def lua_script(path, operation, bodies, port=None, signed=False, unique_token=False):
-    """A wrk script cycling through pre-built requests (pre-signed when `signed`)."""
+def lua_script(path, operation, bodies, port=None, signed=False, unique_token=False, token_prefix=""):
+    """A wrk script cycling through pre-built requests (pre-signed when `signed`). With
+    `unique_token`, each request's `TOKEN` becomes `<token_prefix><thread>-<n>`: wrk processes
+    run side by side need prefixes of their own."""
     lines = ["local reqs = {"]
     when = datetime.datetime.now(datetime.timezone.utc)
     for b in bodies:
@@ -223,7 +336,7 @@ def lua_script(path, operation, bodies, port=None, signed=False, unique_token=Fa
     lines.append("  i = i + 1")
     lines.append("  local r = reqs[(i % #reqs) + 1]")
     if unique_token:
-        lines.append("  local body = string.gsub(r.body, 'TOKEN', tostring(tid) .. '-' .. tostring(i))")
+        lines.append(f"  local body = string.gsub(r.body, 'TOKEN', '{token_prefix}' .. tostring(tid) .. '-' .. tostring(i))")
         lines.append("  return wrk.format('POST', '/', r.headers, body)")
     else:
         lines.append("  return wrk.format('POST', '/', r.headers, r.body)")
@@ -251,6 +364,28 @@ def wrk(url, script, conns, seconds, timeout=None):
     return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0,
             "socket": socket_errors.group(0) if socket_errors else "",
             "timeouts": int(timeouts.group(1)) if timeouts else 0}
+
+
+def wrk_together(urls, scripts, conns, seconds):
+    """wrk against several servers at once, `conns` split evenly between them (one wrk, one
+    thread each); the summed req/s, and the worst of their percentiles."""
+    each = max(1, conns // len(urls))
+    results = [None] * len(urls)
+
+    def one(i):
+        results[i] = wrk(urls[i], scripts[i], each, seconds)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(urls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if any(r is None for r in results):
+        raise RuntimeError("a wrk run failed")
+    return {"rps": sum(r["rps"] for r in results), "p50": max(r["p50"] for r in results),
+            "p99": max(r["p99"] for r in results), "errors": sum(r["errors"] for r in results),
+            "socket": "; ".join(r["socket"] for r in results if r["socket"]),
+            "timeouts": sum(r["timeouts"] for r in results)}
 
 
 def sample_response(port, operation, body, headers=None):
@@ -316,24 +451,41 @@ class Bench:
 
     def compare(self, name, server, operation, bodies, conns, signed=False, unique_token=False,
                 target_ratio=None):
-        """Runs the server and the ceiling alternately; records medians and the ratio."""
-        script = self.work / f"{len(self.rows)}.lua"
-        lua_script(script, operation, bodies, port=server.port, signed=signed, unique_token=unique_token)
+        """Runs the server and the ceiling alternately; records medians and the ratio. With a
+        list of servers (replicas of one store), the connections are split between them and
+        the ceiling gets the same split (as many wrk processes, all on the one ceiling)."""
+        servers = server if isinstance(server, list) else [server]
+        server = servers[0]
+        n = len(self.rows)
+        scripts = [self.work / f"{n}-{i}.lua" for i in range(len(servers))]
+        for i, (srv, script) in enumerate(zip(servers, scripts)):
+            lua_script(script, operation, bodies, port=srv.port, signed=signed, unique_token=unique_token,
+                       token_prefix=f"r{i}-")
         first = bodies[0].replace("TOKEN", "sample")
         extra = sign(server.port, operation, first, datetime.datetime.now(datetime.timezone.utc)) if signed else {}
-        body_file = self.work / f"{len(self.rows)}.body"
+        body_file = self.work / f"{n}.body"
         body_file.write_bytes(sample_response(server.port, operation, first, extra))
         ceiling = Proc([str(CEILING), str(body_file)])
-        ceiling_script = self.work / f"{len(self.rows)}-ceiling.lua"
-        lua_script(ceiling_script, operation, bodies, port=ceiling.port, signed=signed, unique_token=unique_token)
+        ceiling_scripts = [self.work / f"{n}-{i}-ceiling.lua" for i in range(len(servers))]
+        for i, script in enumerate(ceiling_scripts):
+            lua_script(script, operation, bodies, port=ceiling.port, signed=signed, unique_token=unique_token,
+                       token_prefix=f"r{i}-")
+        urls = [srv.url for srv in servers]
+        ceiling_urls = [ceiling.url] * len(servers)
+
+        def load(targets, target_scripts, seconds):
+            if len(targets) == 1:
+                return wrk(targets[0], target_scripts[0], conns, seconds)
+            return wrk_together(targets, target_scripts, conns, seconds)
+
         a, b = [], []
         try:
             # Warm both sides (caches, page cache, connections) before measuring.
-            wrk(server.url, script, conns, 1)
-            wrk(ceiling.url, ceiling_script, conns, 1)
+            load(urls, scripts, 1)
+            load(ceiling_urls, ceiling_scripts, 1)
             for _ in range(self.args.rounds):
-                a.append(wrk(server.url, script, conns, self.args.seconds))
-                b.append(wrk(ceiling.url, ceiling_script, conns, self.args.seconds))
+                a.append(load(urls, scripts, self.args.seconds))
+                b.append(load(ceiling_urls, ceiling_scripts, self.args.seconds))
         finally:
             ceiling.stop()
         med = lambda runs, k: statistics.median(r[k] for r in runs)
@@ -1009,6 +1161,142 @@ def run(args):
     return report(args, bench, small32, large32, cold, seeded, generated, export, bad, default32, seeding)
 
 
+# What `--backend postgres` runs (of `--only`), in this order.
+PG_SCENARIOS = ("summary", "create", "seed")
+
+
+def run_postgres(args):
+    """GetAwsOpportunitySummary and CreateOpportunity on SQLite, then on PostgreSQL through one
+    replica and through two (two servers on one database, the connections split between
+    them), each against the same-run ceiling; then seeding `--seed-size` opportunities on
+    both backends (time to ready, peak RSS)."""
+    ensure_wrk()
+    if not args.no_build:
+        build()
+    chosen = [s for s in PG_SCENARIOS if s in args.only]
+    skipped = [s for s in args.only if s not in PG_SCENARIOS]
+    if skipped and set(args.only) != set(SCENARIOS):
+        print(f"  --backend postgres runs {', '.join(PG_SCENARIOS)}; not {', '.join(skipped)}", file=sys.stderr)
+    work = pathlib.Path(tempfile.mkdtemp(prefix="pcl-bench-"))
+    bench = Bench(args, work)
+    url = args.database_url or os.environ.get("PCL_BENCH_DATABASE_URL")
+    cluster = dbs = None
+    load = {"start": os.getloadavg()}
+    out = {"rows": [], "seeds": [], "where": "", "settings": ""}
+    started = time.monotonic()
+    try:
+        if url:
+            out["where"] = "the server at --database-url / PCL_BENCH_DATABASE_URL"
+        else:
+            t = time.monotonic()
+            cluster = PgCluster()
+            url = cluster.url
+            out["where"] = f"a throwaway cluster (initdb and start: {time.monotonic() - t:.1f} s)"
+            print(f"  PostgreSQL: {out['where']}, port {cluster.port}", file=sys.stderr)
+        dbs = PgDatabases(url, args.database_prefix)
+        out["settings"] = dbs.settings()
+
+        def three(label, operation, bodies, conns, seed=None, unique_token=False):
+            """The scenario on SQLite, then on PostgreSQL with one and two replicas."""
+            seed_args = ["--seed", str(seed)] if seed else []
+            srv = serve(work / f"{label}-sqlite", *seed_args)
+            try:
+                lite = bench.compare(f"{label} — SQLite", srv, operation, bodies, conns, unique_token=unique_token)
+            finally:
+                srv.stop()
+            db = dbs.fresh()
+            first = serve_pg(db, *seed_args)
+            second = None
+            try:
+                one = bench.compare(f"{label} — PostgreSQL, 1 replica", first, operation, bodies, conns,
+                                    unique_token=unique_token)
+                second = serve_pg(db)
+                two = bench.compare(f"{label} — PostgreSQL, 2 replicas", [first, second], operation, bodies,
+                                    conns, unique_token=unique_token)
+            finally:
+                first.stop()
+                if second:
+                    second.stop()
+            for row, backend in ((lite, "SQLite"), (one, "PostgreSQL ×1"), (two, "PostgreSQL ×2")):
+                out["rows"].append(dict(row, label=label, backend=backend, vs_sqlite=row["ratio"] / lite["ratio"]))
+
+        if "summary" in chosen:
+            small = work / "small.json"
+            ids = write_seed(small, args.small, args.small)
+            three(f"GetAwsOpportunitySummary, {args.small:,} stored", "GetAwsOpportunitySummary",
+                  summary_bodies(ids), 32, seed=small)
+        if "create" in chosen:
+            three("CreateOpportunity (full payload)", "CreateOpportunity", [CREATE_BODY], 16, unique_token=True)
+        if "seed" in chosen:
+            doc = work / "seed.json"
+            t = time.monotonic()
+            write_seed(doc, args.seed_size, min(args.seed_size, 10_000))
+            generated = time.monotonic() - t
+            mb = doc.stat().st_size / 1e6
+            for backend in ("SQLite", "PostgreSQL"):
+                db = None
+                if backend == "SQLite":
+                    srv = serve(work / "seed-sqlite", "--seed", str(doc))
+                else:
+                    db = dbs.fresh()
+                    srv = serve_pg(db, "--seed", str(doc))
+                run = {"backend": backend, "total": args.seed_size, "mb": mb, "seconds": srv.ready,
+                       "peak": srv.peak_mb(), "generated": generated}
+                srv.stop()
+                shutil.rmtree(work / "seed-sqlite", ignore_errors=True)
+                out["seeds"].append(run)
+                print(f"  seeding {args.seed_size:,} on {backend}: {run['seconds']:.1f} s, peak {run['peak']:.1f} MB",
+                      file=sys.stderr)
+            doc.unlink()
+    finally:
+        if dbs:
+            dbs.drop_all()
+        if cluster:
+            cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    load["end"] = os.getloadavg()
+    out["minutes"] = (time.monotonic() - started) / 60
+    return report_postgres(args, out, load)
+
+
+def report_postgres(args, out, load):
+    cpu = next((l.split(":", 1)[1].strip() for l in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    fmt_load = lambda l: " ".join(f"{x:.2f}" for x in l)
+    lines = [
+        f"Run of {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({cpu}), "
+        f"{out['minutes']:.1f} minutes; load average {fmt_load(load['start'])} at the start, "
+        f"{fmt_load(load['end'])} at the end. wrk {args.seconds}s per run, {args.rounds} alternating rounds "
+        f"(server, ceiling), medians shown. PostgreSQL {out['settings']}, on {out['where']}, on this machine.",
+        "",
+        "| scenario | backend | conns | req/s | p50 ms | p99 ms | ceiling req/s | ratio to ceiling | vs SQLite | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in out["rows"]:
+        lines.append(f"| {r['label']} | {r['backend']} | {r['conns']} | {r['rps']:,.0f} | {r['p50']:.2f} | "
+                     f"{r['p99']:.2f} | {r['ceiling']:,.0f} | {r['ratio']:.2f} | {r['vs_sqlite']:.2f}× | "
+                     f"{r['errors']} |")
+    checks = []
+    if out["seeds"]:
+        lines += ["", "| seeding through `--seed` | backend | document MB | seconds to ready | records/s | peak RSS MB |",
+                  "|---|---|---|---|---|---|"]
+        for run in out["seeds"]:
+            lines.append(f"| {run['total']:,} opportunities | {run['backend']} | {run['mb']:.0f} | "
+                         f"{run['seconds']:.1f} | {run['total'] / run['seconds']:,.0f} | {run['peak']:.1f} |")
+            checks.append((f"seeding {run['total']:,} on {run['backend']}: peak RSS ≤ 512 MB",
+                           f"{run['peak']:.1f} MB", run["peak"] <= 512))
+    lines += ["", "Ratios to the ceiling are each run's own; \"vs SQLite\" divides them by the SQLite row's "
+              "(so the drift between runs does not count). Two replicas: the connections split between two "
+              "server processes on one database, the ceiling loaded with the same split; p50 and p99 are the "
+              "worse of the two wrk processes'."]
+    if checks:
+        lines += ["", "| target | measured | met |", "|---|---|---|",
+                  *[f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in checks]]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    return text
+
+
 def report(args, bench, small32, large32, cold, seeded, generated, export=None, bad=None, default32=None,
            seeding=None):
     cpu = next((l.split(":", 1)[1].strip() for l in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
@@ -1182,6 +1470,15 @@ def main():
                     help="opportunities stored for the search-opps scenario")
     ap.add_argument("--only", type=scenario_list, default=list(SCENARIOS),
                     help=f"comma-separated scenarios to run: {', '.join(SCENARIOS)} (default: all)")
+    ap.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                    help="postgres: GetAwsOpportunitySummary and CreateOpportunity through one and two "
+                         "replicas on PostgreSQL vs SQLite, and the seed on both (scenarios summary, create, seed)")
+    ap.add_argument("--database-url", help="PostgreSQL server for --backend postgres (else "
+                                           "PCL_BENCH_DATABASE_URL; else a throwaway cluster is started)")
+    ap.add_argument("--database-prefix", default="pcl_bench_",
+                    help="names of the databases --backend postgres creates (and drops)")
+    ap.add_argument("--seed-size", type=int, default=1_000_000,
+                    help="opportunities seeded on each backend by --backend postgres")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--out", help="also write the table into this Markdown file")
     args = ap.parse_args()
@@ -1192,7 +1489,8 @@ def main():
         args.engagements = 100
         args.bulk_rows = 2000
         args.search_records = 2000
-    text = run(args)
+        args.seed_size = 2000
+    text = run_postgres(args) if args.backend == "postgres" else run(args)
     if args.out:
         pathlib.Path(args.out).write_text(text)
 

@@ -582,6 +582,14 @@ pub struct BrowsedOpportunity {
     pub title: String,
 }
 
+/// An opportunity of a state import whose id was imported before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeated {
+    /// Where the repeating record is in the document (`scopes[0].opportunities[17]`).
+    pub at: String,
+    pub id: String,
+}
+
 /// One atomic unit of reads and writes.
 pub trait Tx {
     /// A new opportunity number, never handed out before (across accounts and restarts).
@@ -630,6 +638,45 @@ pub trait Tx {
     fn put_aws_summary(&mut self, scope: &Scope, rec: &AwsSummaryRecord) -> Result<(), StoreError>;
     /// Removes an AWS summary; whether there was one.
     fn delete_aws_summary(&mut self, scope: &Scope, id: &str) -> Result<bool, StoreError>;
+
+    /// Stores an opportunity of a state import (`ops::state`) as [`Tx::put_opportunity`]
+    /// does, unless one with its id is already stored or held back: then the answer names the
+    /// record repeating the id (`at` is where it is in the document). A backend may hold the
+    /// record back and write it with the next ones, in a batch: what it holds is written by
+    /// [`Tx::flush_import`], which the import calls before any other read or write and at its
+    /// end, so a repetition may be reported by a later call than the repeating record's.
+    fn import_opportunity(
+        &mut self,
+        scope: &Scope,
+        rec: OpportunityRecord,
+        listing: String,
+        at: &str,
+    ) -> Result<Option<Repeated>, StoreError> {
+        if self.get_opportunity(scope, &rec.id)?.is_some() {
+            return Ok(Some(Repeated {
+                at: at.to_string(),
+                id: rec.id,
+            }));
+        }
+        self.put_opportunity(scope, &rec, &listing)?;
+        Ok(None)
+    }
+    /// Stores an AWS summary of a state import as [`Tx::put_aws_summary`] does; like
+    /// [`Tx::import_opportunity`], a backend may hold it back (and writing what it held may
+    /// find a repeated opportunity).
+    fn import_aws_summary(
+        &mut self,
+        scope: &Scope,
+        rec: AwsSummaryRecord,
+    ) -> Result<Option<Repeated>, StoreError> {
+        self.put_aws_summary(scope, &rec)?;
+        Ok(None)
+    }
+    /// Writes what [`Tx::import_opportunity`] and [`Tx::import_aws_summary`] held back; the
+    /// first record among them that repeated an id, if one did.
+    fn flush_import(&mut self) -> Result<Option<Repeated>, StoreError> {
+        Ok(None)
+    }
 
     /// Writes everything stored, as one state document in JSON (see `ops::state`), from the
     /// stored records as they are (no record is decoded to be written again).

@@ -32,9 +32,18 @@
 //! consistent snapshot, never waiting for a writer. Row-level locking instead of the one lock
 //! is a later step (issue 17).
 //!
-//! **SQL used**: standard SQL plus `INSERT … ON CONFLICT`, sequences (`nextval`, `setval`),
-//! `SELECT … FOR UPDATE`, row-value comparisons and `CREATE … IF NOT EXISTS`, all of which
-//! CockroachDB and YugabyteDB offer too.
+//! **State imports** write opportunities and AWS summaries in batches (`import`): multi-row
+//! `INSERT … VALUES`, not `COPY`. The opportunity counter is a sequence, and `setval` is not
+//! undone by a rollback: an import sets it as its very last statement, after every check, so
+//! a document refused anywhere leaves it where it was (only a commit failing after that
+//! statement, the connection lost in between, would leave it moved).
+//!
+//! **SQL used**: standard SQL plus `INSERT … ON CONFLICT` (and multi-row `VALUES … RETURNING`),
+//! sequences (`nextval`, `setval`), `SELECT … FOR UPDATE`, row-value comparisons,
+//! `= ANY(array)` and `CREATE … IF NOT EXISTS`, all of which CockroachDB and YugabyteDB offer
+//! too.
+
+mod import;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -55,9 +64,9 @@ use super::{
     AwsSummaryRecord, BrowseQuery, BrowsedOpportunity, BulkJobRecord, BulkResultRecord,
     CustomerAccountRecord, EngagementRecord, IdempotencyRecord, InvitationQuery, InvitationRecord,
     ListedOpportunity, OpportunityQuery, OpportunityRecord, OpportunitySearchQuery,
-    OpportunitySortKey, Peers, Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope, ScopeSummary,
-    SearchColumn, SearchCondition, SellingSettings, SnapshotJobRecord, SnapshotRecord,
-    SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
+    OpportunitySortKey, Peers, Repeated, Role, SETTINGS_ID, STATE_FORMAT, STATE_VERSION, Scope,
+    ScopeSummary, SearchColumn, SearchCondition, SellingSettings, SnapshotJobRecord,
+    SnapshotRecord, SolutionRecord, Store, StoreError, StoreFacts, TagsRecord, TaskRecord, Tx,
 };
 use crate::domain::ids::{FIRST_OPPORTUNITY_NUMBER, MAX_OPPORTUNITY_NUMBER};
 use crate::domain::opportunity_search::{self, Entry};
@@ -386,6 +395,7 @@ fn read_on<T, E: From<StoreError>>(
     let wrapper = PgTx {
         tx: RefCell::new(tx),
         statements: RefCell::new(statements),
+        pending: import::Pending::default(),
     };
     let out = f(&wrapper)?;
     wrapper.tx.into_inner().commit().map_err(StoreError::from)?;
@@ -407,10 +417,13 @@ impl Store for PostgresStore {
         let mut wrapper = PgTx {
             tx: RefCell::new(tx),
             statements: RefCell::new(statements),
+            pending: import::Pending::default(),
         };
         wrapper.exec("SELECT id FROM write_lock WHERE id = 1 FOR UPDATE", &[])?;
         // An error or a panic drops the transaction, which rolls it back.
         let out = f(&mut wrapper)?;
+        // An import writes what it held back before it returns (`Tx::flush_import`).
+        debug_assert!(wrapper.pending.is_empty(), "import records held at commit");
         wrapper.tx.into_inner().commit().map_err(StoreError::from)?;
         Ok(out)
     }
@@ -565,6 +578,8 @@ fn follow_once(
 pub struct PgTx<'c> {
     tx: RefCell<postgres::Transaction<'c>>,
     statements: RefCell<&'c mut HashMap<String, Statement>>,
+    /// A state import's records held back to be written in batches.
+    pending: import::Pending,
 }
 
 /// A client error with the server's own message when there is one (the client's `Display`
@@ -1100,6 +1115,28 @@ impl Tx for PgTx<'_> {
             self.reindex_opportunity(scope, id)?;
         }
         Ok(deleted)
+    }
+
+    fn import_opportunity(
+        &mut self,
+        scope: &Scope,
+        rec: OpportunityRecord,
+        listing: String,
+        at: &str,
+    ) -> Result<Option<Repeated>, StoreError> {
+        self.hold_opportunity(scope, rec, listing, at)
+    }
+
+    fn import_aws_summary(
+        &mut self,
+        scope: &Scope,
+        rec: AwsSummaryRecord,
+    ) -> Result<Option<Repeated>, StoreError> {
+        self.hold_aws_summary(scope, rec)
+    }
+
+    fn flush_import(&mut self) -> Result<Option<Repeated>, StoreError> {
+        self.flush_pending()
     }
 
     fn export_json(&self, out: &mut dyn std::io::Write) -> Result<(), StoreError> {

@@ -246,3 +246,86 @@ def test_a_seed_bad_at_its_end_stops_the_server_and_writes_nothing(world, tmp_pa
         assert unchanged(good, doc)
     finally:
         good.stop()
+
+
+def many(template, first, count):
+    """`count` copies of an opportunity record numbered from `first`."""
+    out = []
+    for n in range(first, first + count):
+        rec = copy.deepcopy(template)
+        rec["id"], rec["num"] = f"O{n}", n
+        out.append(rec)
+    return out
+
+
+@pytest.mark.parametrize("spoil,needle", [
+    # Far past the first batch a backend may hold back and write at once (PostgreSQL: 500).
+    (lambda ops: ops[-1]["doc"]["LifeCycle"].update(Stage="Nowhere"), "opportunities[1199]"),
+    # A repeated id inside a batch, and one repeating a record of an earlier batch.
+    (lambda ops: ops[700].update(id=ops[650]["id"], num=ops[650]["num"]), "opportunities[700]: id"),
+    (lambda ops: ops[1100].update(id=ops[3]["id"], num=ops[3]["num"]), "opportunities[1100]: id"),
+])
+def test_a_refused_import_leaves_the_opportunity_numbers_as_they_were(spoil, needle):
+    """A large document refused (a bad record at its end, or a repeated id) changes nothing,
+    the counter of opportunity numbers included: the next CreateOpportunity follows on from
+    the ids that existed before, not from the document's `nextOpportunityNumber`."""
+    s = Server("--in-memory").start()
+    try:
+        c = s.client(account=ACCT)
+        first = c.create_opportunity(Catalog="Sandbox", **opportunity_input())["Id"]
+        status, _, before = admin(s, "GET", "/state")
+        assert status == 200
+        template = sandbox(before)["opportunities"][0]
+        ops = many(template, before["nextOpportunityNumber"] + 1000, 1200)
+        spoil(ops)
+        bad = dict(before, nextOpportunityNumber=before["nextOpportunityNumber"] + 50_000,
+                   scopes=[{"accountId": ACCT, "catalog": "Sandbox", "opportunities": ops,
+                            "awsSummaries": [{"opportunityId": o["id"], "aws": {}, "nextStepsHistory": [],
+                                              "lastNextSteps": None} for o in ops[:600]]}])
+        status, _, body = put_raw(s, json.dumps(bad).encode())
+        assert status == 400 and needle in body["error"], body
+        assert unchanged(s, before)
+        following = c.create_opportunity(Catalog="Sandbox", **opportunity_input())["Id"]
+        assert int(following[1:]) == int(first[1:]) + 1, (first, following)
+    finally:
+        s.stop()
+
+
+def test_a_large_document_loads_with_its_summaries_searchable():
+    """More records than one batch, summaries after their opportunities: everything is
+    there, and the search index reflects the summaries (written in a later batch)."""
+    s = Server("--in-memory").start()
+    try:
+        c = s.client(account=ACCT)
+        c.create_opportunity(Catalog="Sandbox", **opportunity_input())
+        status, _, before = admin(s, "GET", "/state")
+        template = sandbox(before)["opportunities"][0]
+        ops = many(template, 2_000_001, 1234)
+        for o in ops[::2]:  # AWS's side is searchable once approved
+            o["doc"]["LifeCycle"]["ReviewStatus"] = "Approved"
+            o["submission"] = {"involvementType": "Co-Sell", "visibility": "Full"}
+        summaries = [{"opportunityId": o["id"], "aws": {"Insights": {"EngagementScore": "High"}},
+                      "nextStepsHistory": [], "lastNextSteps": None} for o in ops[::2]]
+        doc = dict(before, nextOpportunityNumber=2_000_001 + 1234,
+                   scopes=[{"accountId": ACCT, "catalog": "Sandbox", "opportunities": ops,
+                            "awsSummaries": summaries}], catalogs=[])
+        status, _, body = put_raw(s, json.dumps(doc).encode())
+        assert status == 200, body
+        assert body["imported"]["opportunities"] == 1234 and body["imported"]["awsSummaries"] == 617
+        status, _, after = admin(s, "GET", "/state")
+        assert len(sandbox(after)["opportunities"]) == 1234 and len(sandbox(after)["awsSummaries"]) == 617
+        found, token = 0, None
+        while True:
+            page = c.search_opportunities(
+                Catalog="Sandbox", MaxResults=100,
+                Filter={"EqualsTo": {"Key": "EngagementScore", "Value": {"StringValue": "High"}}},
+                **({"NextToken": token} if token else {}))
+            found += len(page["OpportunitySearchSummaries"])
+            token = page.get("NextToken")
+            if not token:
+                break
+        assert found == 617
+        created = c.create_opportunity(Catalog="Sandbox", **opportunity_input())["Id"]
+        assert created == f"O{2_000_001 + 1234}"
+    finally:
+        s.stop()

@@ -7,6 +7,16 @@
 //! — and any failure anywhere rolls the whole transaction back. Duplicate records are found
 //! by looking them up in the transaction, not by remembering ids.
 //!
+//! Opportunities and AWS summaries, the bulk of a large document, go through
+//! `Tx::import_opportunity` and `Tx::import_aws_summary`: a backend may hold a few hundred
+//! back and write them in one statement (PostgreSQL does; a round trip per record would be the
+//! import's whole cost). What it holds is written before any other record is read or written
+//! (at the start of every other list) and at the end; when the document turns out bad, what
+//! was held is written first, so that a repeated id before the bad record is the error
+//! reported, as when every record is written at once. (The error's place in the document,
+//! `scopes[0].opportunities[17]`, is the repeating record's; its line and column are where the
+//! reader was when the batch was written.)
+//!
 //! One ordering rule comes with streaming: in a scope, `accountId` and `catalog` come before
 //! its record lists, and in a catalog, `catalog` comes before `engagements` and
 //! `invitations` (as every exported document has them).
@@ -23,8 +33,8 @@ use super::check;
 use crate::model::Model;
 use crate::store::{
     AwsSummaryRecord, CustomerAccountRecord, EngagementRecord, IdempotencyEntry, InvitationRecord,
-    OpportunityRecord, Scope, SellingSettings, SnapshotJobRecord, SnapshotRecord, SolutionRecord,
-    StoreError, TagsRecord, TaskRecord, Tx,
+    OpportunityRecord, Repeated, Scope, SellingSettings, SnapshotJobRecord, SnapshotRecord,
+    SolutionRecord, StoreError, TagsRecord, TaskRecord, Tx,
 };
 
 /// Why an import changed nothing.
@@ -133,8 +143,17 @@ impl<'t> Importer<'t> {
             .deserialize(&mut *de)
             .and_then(|()| de.end());
         if let Err(e) = parsed {
-            return Err(self.explain(e));
+            let why = self.explain(e);
+            // Records held back come before the failure: a repeated id among them is the
+            // first error of the document. (Writing them may fail too; the first reason holds.)
+            if !matches!(why, ImportError::Unreadable(_) | ImportError::Store(_))
+                && let Ok(Some(r)) = self.tx.flush_import()
+            {
+                return Err(repeated(r));
+            }
+            return Err(why);
         }
+        self.flush()?;
         self.finish()?;
         Ok(self.counts)
     }
@@ -161,6 +180,14 @@ impl<'t> Importer<'t> {
                 self.pos
             )),
             None => ImportError::Invalid(format!("{}: {e}", self.pos)),
+        }
+    }
+
+    /// Writes the records the store held back; `Err` when one of them repeated an id.
+    fn flush(&mut self) -> Result<(), ImportError> {
+        match self.tx.flush_import()? {
+            Some(r) => Err(repeated(r)),
+            None => Ok(()),
         }
     }
 
@@ -258,6 +285,10 @@ impl<'t> Importer<'t> {
     }
 }
 
+fn repeated(r: Repeated) -> ImportError {
+    ImportError::Invalid(format!("{}: id {} appears twice", r.at, r.id))
+}
+
 /// `Err` when a record with this id was read before (it is already in the transaction).
 fn first_time<T>(existing: Option<T>, at: &str, id: &str) -> Result<(), ImportError> {
     match existing {
@@ -303,9 +334,10 @@ fn opportunity(
     if imp.highest.as_ref().is_none_or(|(n, _)| rec.num > *n) {
         imp.highest = Some((rec.num, at.to_string()));
     }
-    first_time(imp.tx.get_opportunity(scope, &rec.id)?, at, &rec.id)?;
     let listing = view::listing(ctx, &rec);
-    imp.tx.put_opportunity(scope, &rec, &listing)?;
+    if let Some(r) = imp.tx.import_opportunity(scope, rec, listing, at)? {
+        return Err(repeated(r));
+    }
     imp.counts.opportunities += 1;
     Ok(())
 }
@@ -318,7 +350,9 @@ fn aws_summary(
 ) -> Result<(), ImportError> {
     let (ctx, scope) = scope_of(owner);
     check::aws_summary(imp.model, ctx, &rec, at).map_err(ImportError::Invalid)?;
-    imp.tx.put_aws_summary(scope, &rec)?;
+    if let Some(r) = imp.tx.import_aws_summary(scope, rec)? {
+        return Err(repeated(r));
+    }
     imp.counts.aws_summaries += 1;
     Ok(())
 }
@@ -685,6 +719,12 @@ impl<'de> Visitor<'de> for Owned<'_, '_> {
             let Some(owner) = owner.as_ref() else {
                 continue;
             };
+            if !matches!(list, "opportunities" | "awsSummaries") {
+                // Its records are read and written one at a time: what was held back first.
+                if let Err(why) = imp.flush() {
+                    return Err(imp.fail(why));
+                }
+            }
             match list {
                 "opportunities" => {
                     map.next_value_seed(Records::new(imp, list, owner, opportunity))?
