@@ -18,14 +18,16 @@ use pc::types::{
 pub struct Binary {
     child: Child,
     pub url: String,
+    /// The PostgreSQL database made for it (connection URL, name), dropped with it.
+    database: Option<(String, String)>,
 }
 
 /// With `PCL_TEST_DATABASE_URL=postgres://…` set, an `--in-memory` server runs on a fresh
 /// PostgreSQL database instead (created with `psql` through that URL), as the Python suite's.
-fn storage_args(args: &[&str]) -> Vec<String> {
+fn storage_args(args: &[&str]) -> (Vec<String>, Option<(String, String)>) {
     let url = match std::env::var("PCL_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() && args.contains(&"--in-memory") => url,
-        _ => return args.iter().map(|a| a.to_string()).collect(),
+        _ => return (args.iter().map(|a| a.to_string()).collect(), None),
     };
     let name = format!("pcl_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let created = Command::new("psql")
@@ -47,14 +49,15 @@ fn storage_args(args: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     out.push("--database-url".into());
     out.push(format!("{base}/{name}"));
-    out
+    (out, Some((url, name)))
 }
 
 impl Binary {
     pub fn start(args: &[&str]) -> Binary {
+        let (args, database) = storage_args(args);
         let mut child = Command::new(env!("CARGO_BIN_EXE_partnercentral-local"))
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(storage_args(args))
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -72,7 +75,11 @@ impl Binary {
         };
         // Keep draining stderr so the server never blocks writing its log.
         std::thread::spawn(move || for _ in lines {});
-        Binary { child, url }
+        Binary {
+            child,
+            url,
+            database,
+        }
     }
 }
 
@@ -80,6 +87,14 @@ impl Drop for Binary {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some((url, name)) = &self.database {
+            let _ = Command::new("psql")
+                .args([url.as_str(), "-q", "-c"])
+                .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 

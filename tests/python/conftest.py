@@ -29,6 +29,8 @@ BIN = os.environ.get(
 # its state again). The URL names a database to connect to for creating them.
 DATABASE_URL = os.environ.get("PCL_TEST_DATABASE_URL")
 _DATABASES = {}
+# Every database this session created, dropped when it ends.
+_CREATED = []
 # Tests of what only the SQLite backend has (its file, its lock, its schema history).
 sqlite_only = pytest.mark.skipif(
     bool(DATABASE_URL), reason="SQLite's data directory; not the PostgreSQL backend's"
@@ -147,6 +149,7 @@ def _database(key):
          "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+    _CREATED.append(name)
     parts = urllib.parse.urlsplit(DATABASE_URL)
     url = urllib.parse.urlunsplit(parts._replace(path="/" + name))
     if key is not None:
@@ -271,3 +274,14 @@ def approve(c, oid, catalog="Sandbox", status="Approved", **review):
     body["LifeCycle"]["ReviewStatus"] = status
     body["LifeCycle"].update(review)
     return c.update_opportunity(**body)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drops the databases the session created (servers still connected are cut off)."""
+    if not DATABASE_URL or not _CREATED:
+        return
+    drops = []
+    for name in _CREATED:
+        drops += ["-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]
+    subprocess.run(["psql", DATABASE_URL, "-q", *drops],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
