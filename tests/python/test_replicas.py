@@ -350,3 +350,52 @@ def test_bulk_jobs_on_two_replicas_apply_each_record_once(replicas_sharing_files
             break
     names = sorted(x["PartnerAccountIdentifier"] for x in accounts)
     assert names == sorted(f"P-{j}-{r}" for j in range(jobs) for r in range(per_job))
+
+
+def test_a_bulk_job_whose_replica_died_is_finished_by_the_other(replicas_sharing_files, fresh_account):
+    """The replica working a job is killed (SIGKILL) in the middle of it: once its claim ran out
+    (10 s) the other replica takes the job over from its last committed batch, and each record
+    is applied once."""
+    (a, b), url = replicas_sharing_files
+    total = 400
+    rows = [CA_HEADER] + [[f"r{r}", f"P-{r}", f"Company {r}", f"https://c{r}.example.com",
+                           "Software and Internet", "US"] for r in range(total)]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    key = f"takeover/{fresh_account}.csv"
+    assert admin(a, "PUT", f"/files/{key}", buf.getvalue().encode())[0] == 200
+    jid = a.client(account=fresh_account).start_customer_account_bulk_job(
+        Catalog="Sandbox", ClientToken="takeover", FileUri=f"s3://bucket/{key}")["Id"]
+
+    deadline = time.time() + 30
+    while True:
+        holder = subprocess.run(["psql", url, "-Atc", f"SELECT runner FROM bulk_job_leases WHERE id = '{jid}'"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        seen = b.client(account=fresh_account).get_customer_account_bulk_job(Catalog="Sandbox", Identifier=jid)
+        if holder and seen["ProcessedRecords"] >= 5:
+            break
+        assert time.time() < deadline, (holder, seen)
+        time.sleep(0.02)
+    # The runner's name starts with its server's process id.
+    [dying] = [s for s in (a, b) if holder.startswith(f"{s.proc.pid}-")]
+    survivor = b if dying is a else a
+    dying.stop(signal.SIGKILL)
+    at_kill = survivor.client(account=fresh_account).get_customer_account_bulk_job(
+        Catalog="Sandbox", Identifier=jid)
+    assert at_kill["Status"] == "IN_PROGRESS" and at_kill["ProcessedRecords"] < total, at_kill
+
+    c = survivor.client(account=fresh_account)
+    deadline = time.time() + 90
+    while (got := c.get_customer_account_bulk_job(Catalog="Sandbox", Identifier=jid))["Status"] != "COMPLETED":
+        assert got["Status"] == "IN_PROGRESS" and time.time() < deadline, got
+        time.sleep(0.1)
+    assert (got["ProcessedRecords"], got["SuccessCount"], got["FailureCount"]) == (total, total, 0), got
+    accounts, token = [], None
+    while True:
+        page = c.search_customer_accounts(Catalog="Sandbox", MaxResults=100,
+                                          **({"NextToken": token} if token else {}))
+        accounts += [x["PartnerAccountIdentifier"] for x in page["CustomerAccountSummaries"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert sorted(accounts) == sorted(f"P-{r}" for r in range(total))
