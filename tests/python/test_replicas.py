@@ -1,8 +1,11 @@
 """Several servers on one PostgreSQL database behave as one service (issue 17).
 
-Run only on PostgreSQL (`PCL_TEST_DATABASE_URL`, see conftest.py). These are the first of the
-replica tests: what the database enforces by itself (one writer at a time, constraints). The
-in-memory parts (summary cache, events, faults, quotas, clock) are not replica-safe yet.
+Run only on PostgreSQL (`PCL_TEST_DATABASE_URL`, see conftest.py): what the database enforces
+(one writer at a time, constraints, ids from a sequence, bulk jobs' claims), with real boto3
+clients against real server processes: creation and reads across replicas, update and
+ClientToken races split across them, one invitation accepted from both, a replica killed with
+SIGKILL under load, bulk jobs worked by two runners and taken over from a dead one. The
+in-memory parts (summary cache, events, faults, quotas, clock) are another step of issue 17.
 """
 import concurrent.futures
 import copy
