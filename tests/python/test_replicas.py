@@ -290,20 +290,23 @@ def replicas_sharing_files(tmp_path):
 
 
 def runners_holding_jobs(url, stop):
-    """Every runner seen holding a bulk job (the database's leases) until `stop` is set."""
-    seen = set()
+    """Each bulk job's runners seen holding it (the database's leases) until `stop` is set."""
+    seen = {}
     while not stop.is_set():
-        out = subprocess.run(["psql", url, "-Atc", "SELECT runner FROM bulk_job_leases"],
+        out = subprocess.run(["psql", url, "-At", "-F", " ", "-c", "SELECT id, runner FROM bulk_job_leases"],
                              capture_output=True, text=True, check=True).stdout
-        seen |= set(out.split())
+        for line in out.splitlines():
+            job, runner = line.split()
+            seen.setdefault(job, set()).add(runner)
         time.sleep(0.02)
     return seen
 
 
 def test_bulk_jobs_on_two_replicas_apply_each_record_once(replicas_sharing_files, fresh_account):
     """Jobs started through both replicas, each runner free to take any of them: both runners
-    work, every job completes, and every record was applied once (customer accounts have no
-    ClientToken, so a record applied twice would be a second account)."""
+    work, each job is held by one runner throughout, every job completes, and every record was
+    applied once (customer accounts have no ClientToken, so a record applied twice would be a
+    second account)."""
     (a, b), url = replicas_sharing_files
     jobs, per_job = 4, 100
     stop = threading.Event()
@@ -340,9 +343,12 @@ def test_bulk_jobs_on_two_replicas_apply_each_record_once(replicas_sharing_files
         assert sorted(r["RequestId"] for r in results) == sorted(f"j{started.index(jid)}-r{r}"
                                                                   for r in range(per_job))
     stop.set()
-    # Both servers' runners worked (each job was held by one at a time, and each took some).
-    assert len(runners.result(timeout=10)) == 2
+    held = runners.result(timeout=10)
     watcher.shutdown()
+    # Each job was worked by one runner from start to end (no server died: no hand-over), and
+    # both servers' runners worked.
+    assert all(len(r) == 1 for r in held.values()), held
+    assert len(set.union(*held.values())) == 2, held
     accounts, token = [], None
     while True:
         page = b.client(account=fresh_account).search_customer_accounts(

@@ -104,15 +104,19 @@ pub fn step<S: Store>(
     let runner = svc.bulk.runner.as_str();
     let mut claimed = None;
     for (scope, listed) in unfinished {
-        // The claim and a fresh read of the job in one transaction: what another runner did
-        // with it before its lease ran out is seen.
+        // A fresh read of the job and the claim in one transaction: what another runner did
+        // with it meanwhile is seen, and a job that finished meanwhile is not claimed (its
+        // runner released it: a claim now would outlive it).
         let job = svc.store.transaction(|tx| {
-            if !tx.claim_bulk_job(&scope, &listed.id, runner, LEASE)? {
-                return Ok::<_, ServiceError>(None);
-            }
-            Ok(tx
+            let Some(job) = tx
                 .get_bulk_job(&scope, &listed.id)?
-                .filter(|j| j.status == SUBMITTED || j.status == IN_PROGRESS))
+                .filter(|j| j.status == SUBMITTED || j.status == IN_PROGRESS)
+            else {
+                return Ok::<_, ServiceError>(None);
+            };
+            Ok(tx
+                .claim_bulk_job(&scope, &listed.id, runner, LEASE)?
+                .then_some(job))
         })?;
         if let Some(job) = job {
             claimed = Some((scope, job));
