@@ -3,6 +3,7 @@
 //! without checking anything (and say so).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
 use partnercentral_local::store::postgres::SCHEMA_VERSION;
 use partnercentral_local::store::{
@@ -211,4 +212,44 @@ fn the_search_index_follows_writes_and_finds_substrings() {
     assert_eq!(entries[0].tags, ["Team", "Team:EMEA"]);
     store.transaction(|tx| tx.reset(None, None)).unwrap();
     assert_eq!(ids("initech"), Vec::<String>::new());
+}
+
+#[test]
+fn a_bulk_job_is_claimed_by_one_runner_until_its_lease_runs_out() {
+    let Some(url) = fresh_database() else { return };
+    // Two stores on one database: two servers.
+    let (first, second) = (
+        PostgresStore::open(&url).unwrap(),
+        PostgresStore::open(&url).unwrap(),
+    );
+    let s = scope();
+    let long = Duration::from_secs(60);
+    let claim = |store: &PostgresStore, runner: &str, lease: Duration| {
+        store
+            .transaction(|tx| tx.claim_bulk_job(&s, "bulkjob-1", runner, lease))
+            .unwrap()
+    };
+    assert!(claim(&first, "a", long));
+    assert!(!claim(&second, "b", long), "held by a");
+    assert!(claim(&first, "a", long), "a renews its own claim");
+    // Another job is free.
+    assert!(
+        second
+            .transaction(|tx| tx.claim_bulk_job(&s, "bulkjob-2", "b", long))
+            .unwrap()
+    );
+    // A lease that ran out (its runner died) is taken over, and the old holder is refused.
+    assert!(claim(&first, "a", Duration::ZERO));
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(claim(&second, "b", long), "taken over");
+    assert!(!claim(&first, "a", long), "a lost it");
+    // Released by its holder only; then anyone may claim it.
+    first
+        .transaction(|tx| tx.release_bulk_job(&s, "bulkjob-1", "a"))
+        .unwrap();
+    assert!(!claim(&first, "a", long), "a released nothing of b's");
+    second
+        .transaction(|tx| tx.release_bulk_job(&s, "bulkjob-1", "b"))
+        .unwrap();
+    assert!(claim(&first, "a", long));
 }

@@ -829,6 +829,21 @@ pub trait Tx {
     fn list_bulk_jobs(&self, scope: &Scope, kind: &str) -> Result<Vec<BulkJobRecord>, StoreError>;
     /// Every `SUBMITTED` or `IN_PROGRESS` job, oldest first (what the runner works through).
     fn unfinished_bulk_jobs(&self) -> Result<Vec<(Scope, BulkJobRecord)>, StoreError>;
+    /// Claims job `id` for the runner `runner` for `lease` from now, by the database's clock:
+    /// granted when no runner holds it, when `runner` does (a renewal), or when its holder's
+    /// lease ran out (the holder died or stalled: the job is taken over). Whether granted. This
+    /// is what lets one runner at a time work a job when several servers share a database; a
+    /// store only one process opens (SQLite) grants every claim.
+    fn claim_bulk_job(
+        &mut self,
+        scope: &Scope,
+        id: &str,
+        runner: &str,
+        lease: std::time::Duration,
+    ) -> Result<bool, StoreError>;
+    /// Ends `runner`'s claim on job `id` (the job finished), if it holds one.
+    fn release_bulk_job(&mut self, scope: &Scope, id: &str, runner: &str)
+    -> Result<(), StoreError>;
     /// Records the outcome of record `seq` (from 1) of a job.
     fn put_bulk_result(
         &mut self,

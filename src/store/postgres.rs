@@ -38,10 +38,19 @@
 //! a document refused anywhere leaves it where it was (only a commit failing after that
 //! statement, the connection lost in between, would leave it moved).
 //!
+//! **Bulk jobs** are worked by one server's runner at a time: `bulk_job_leases` holds each
+//! running job's runner and the end of its lease (milliseconds, by the database's clock), and a
+//! claim is one `INSERT … ON CONFLICT DO UPDATE … WHERE` that is granted only to the holder or
+//! once the lease ran out ([`Tx::claim_bulk_job`]).
+//!
+//! **Replicas** keep what each holds in memory in step through `control`, `replicas` and
+//! `LISTEN`/`NOTIFY` (see [`Peers`] below and `crate::replicas`); events are in `events`.
+//!
 //! **SQL used**: standard SQL plus `INSERT … ON CONFLICT` (and multi-row `VALUES … RETURNING`),
 //! sequences (`nextval`, `setval`), `SELECT … FOR UPDATE`, row-value comparisons,
 //! `= ANY(array)` and `CREATE … IF NOT EXISTS`, all of which CockroachDB and YugabyteDB offer
-//! too.
+//! too; and `LISTEN`/`NOTIFY` (`pg_notify`), which they do not all offer: there a replica
+//! applies another's control change within a second, by its heartbeat's poll.
 
 mod import;
 
@@ -242,6 +251,11 @@ CREATE TABLE IF NOT EXISTS replicas (
 );
 CREATE SEQUENCE IF NOT EXISTS event_numbers;
 CREATE TABLE IF NOT EXISTS events (seq BIGINT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bulk_job_leases (
+    account CTEXT NOT NULL, catalog CTEXT NOT NULL, id CTEXT NOT NULL, runner TEXT NOT NULL,
+    until_ms BIGINT NOT NULL,
+    PRIMARY KEY (account, catalog, id)
+);
 "#;
 
 /// A pool of connections to one PostgreSQL database.
@@ -1284,6 +1298,7 @@ impl Tx for PgTx<'_> {
             "customer_accounts",
             "bulk_jobs",
             "bulk_results",
+            "bulk_job_leases",
         ] {
             self.exec(
                 &format!(
@@ -1795,6 +1810,43 @@ impl Tx for PgTx<'_> {
              ORDER BY created_at DESC, id DESC",
             &[&scope.account, &scope.catalog, &kind],
         )?)
+    }
+
+    fn claim_bulk_job(
+        &mut self,
+        scope: &Scope,
+        id: &str,
+        runner: &str,
+        lease: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        // One statement: the row is locked while its holder and expiry are compared, so two
+        // runners claiming at once cannot both be granted (whatever else they hold).
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let granted = self.query(
+            "INSERT INTO bulk_job_leases AS l (account, catalog, id, runner, until_ms)
+             VALUES ($1, $2, $3, $4, CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) + $5)
+             ON CONFLICT (account, catalog, id) DO UPDATE
+               SET runner = EXCLUDED.runner, until_ms = EXCLUDED.until_ms
+               WHERE l.runner = EXCLUDED.runner
+                  OR l.until_ms < CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)
+             RETURNING runner",
+            &[&scope.account, &scope.catalog, &id, &runner, &lease_ms],
+        )?;
+        Ok(!granted.is_empty())
+    }
+
+    fn release_bulk_job(
+        &mut self,
+        scope: &Scope,
+        id: &str,
+        runner: &str,
+    ) -> Result<(), StoreError> {
+        self.exec(
+            "DELETE FROM bulk_job_leases
+             WHERE account = $1 AND catalog = $2 AND id = $3 AND runner = $4",
+            &[&scope.account, &scope.catalog, &id, &runner],
+        )?;
+        Ok(())
     }
 
     fn unfinished_bulk_jobs(&self) -> Result<Vec<(Scope, BulkJobRecord)>, StoreError> {

@@ -8,6 +8,11 @@
 //! Everything lives under one directory: `files/` in the data directory, or a temporary
 //! directory (removed when the server stops) for `--in-memory`. Upload keys are stored
 //! hex-encoded, so that no key can name a path outside it.
+//!
+//! Servers sharing a PostgreSQL database share this directory too when they run bulk jobs
+//! (README, "PostgreSQL"): an upload to one is seen by the others, and a job's copy is there
+//! for whichever runner holds the job. So a copy appears whole or not at all (written aside,
+//! then renamed), and only copies older than [`COPY_MIN_AGE`] are swept.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -22,6 +27,9 @@ pub const MAX_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 pub const MAX_KEY_BYTES: usize = 1024;
 /// How long fetching an `https://` file may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(300);
+/// A job copy younger than this is never swept: another server sharing the directory may have
+/// just made it for a job this one did not see yet.
+pub const COPY_MIN_AGE: Duration = Duration::from_secs(600);
 
 /// The file store of one server.
 #[derive(Debug)]
@@ -93,12 +101,20 @@ impl Files {
         let _ = fs::remove_file(self.copy_path(id));
     }
 
-    /// Removes every job copy: called when no job is unfinished, so none is needed (a job
-    /// removed by a reset while it ran leaves its copy behind).
+    /// Removes every job copy older than [`COPY_MIN_AGE`]: called when no job is unfinished,
+    /// so none is needed (a job removed by a reset while it ran leaves its copy behind).
     pub fn sweep_copies(&self) {
         if let Ok(entries) = fs::read_dir(self.root.join("jobs")) {
             for entry in entries.flatten() {
-                let _ = fs::remove_file(entry.path());
+                let old = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_none_or(|age| age >= COPY_MIN_AGE);
+                if old {
+                    let _ = fs::remove_file(entry.path());
+                }
             }
         }
     }
@@ -166,7 +182,9 @@ impl Files {
     /// Copies the file `uri` names into job `id`'s copy, or says why it cannot (the job's
     /// `FailureReason`).
     pub fn copy_for_job(&self, id: &str, uri: &str) -> Result<Copied, String> {
-        let target = self.copy_path(id);
+        let target = self
+            .copy_path(id)
+            .with_extension(format!("{}.partial", crate::domain::ids::random_suffix(8)));
         self.dir("jobs")
             .map_err(|e| format!("The emulator cannot store the file: {e}."))?;
         let (file_name, copied) = if let Some(rest) = uri.strip_prefix("s3://") {
@@ -191,8 +209,17 @@ impl Files {
         } else {
             return Err("The file URI must start with s3:// or https://.".to_string());
         };
+        if !matches!(copied, Ok(Some(_))) {
+            let _ = fs::remove_file(&target);
+        }
         match copied {
-            Ok(Some(_)) => Ok(Copied { file_name }),
+            Ok(Some(_)) => match fs::rename(&target, self.copy_path(id)) {
+                Ok(()) => Ok(Copied { file_name }),
+                Err(e) => {
+                    let _ = fs::remove_file(&target);
+                    Err(format!("The emulator cannot store the file: {e}."))
+                }
+            },
             Ok(None) => {
                 self.discard(id);
                 Err(format!(

@@ -94,6 +94,9 @@ pub struct Runtime {
     pub record_delay: Duration,
     /// `http://host:port` of this server, for the report URLs.
     pub base_url: OnceLock<String>,
+    /// This server's runner, as its claims on jobs name it (unique per process: servers
+    /// sharing a database tell their claims apart by it).
+    pub runner: String,
     /// Signs report URLs (new for each server process: URLs do not outlive it).
     secret: [u8; 32],
 }
@@ -107,6 +110,11 @@ impl Default for Runtime {
             wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             record_delay: Duration::ZERO,
             base_url: OnceLock::new(),
+            runner: format!(
+                "{}-{}",
+                std::process::id(),
+                crate::domain::ids::random_suffix(12)
+            ),
             secret,
         }
     }

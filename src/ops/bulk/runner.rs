@@ -11,6 +11,14 @@
 //! Memory stays bounded whatever the file's size: the file is streamed from disk, a batch is
 //! the most held at once, and outcomes go to the store. A restart resumes every unfinished job
 //! from its last committed batch: a record is applied with its outcome or not at all.
+//!
+//! **Several servers on one database** (PostgreSQL) each run a runner. A job is worked by one
+//! runner at a time: the runner first claims it in the store ([`crate::store::Tx::claim_bulk_job`],
+//! a lease of [`LEASE`] by the database's clock), renews the claim in every batch's
+//! transaction (a batch whose runner lost its claim writes nothing), and ends it when the job
+//! finishes. A job whose runner died is taken over once its lease ran out, from its last
+//! committed batch. Runners share the job's copy of its file through a shared files
+//! directory (README, "PostgreSQL").
 
 use std::sync::{Arc, Mutex, Weak};
 
@@ -29,6 +37,9 @@ use crate::store::{BulkJobRecord, BulkResultRecord, Scope, Store};
 pub const BATCH: usize = 256;
 /// How long the runner sleeps when no job waits and nobody wakes it.
 const IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a runner's claim on a job lasts without renewal (each batch renews it, and a batch
+/// takes milliseconds): how long a job waits when the server working it died.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub const SUCCEEDED: &str = "SUCCEEDED";
 const RECORD_FAILED: &str = "FAILED";
@@ -79,18 +90,40 @@ pub async fn run(state: Weak<AppState>) {
     }
 }
 
-/// Prepares or advances the oldest unfinished job; whether there was one.
+/// Prepares or advances the oldest unfinished job this runner can claim; whether there was
+/// one (jobs that other runners hold do not count: this one then idles).
 pub fn step<S: Store>(
     svc: &Service<S>,
     current: &Mutex<Option<(Scope, String)>>,
 ) -> Result<bool, ServiceError> {
-    let Some((scope, job)) = svc
-        .store
-        .read(|tx| tx.unfinished_bulk_jobs())?
-        .into_iter()
-        .next()
-    else {
+    let unfinished = svc.store.read(|tx| tx.unfinished_bulk_jobs())?;
+    if unfinished.is_empty() {
         svc.bulk.files.sweep_copies();
+        return Ok(false);
+    }
+    let runner = svc.bulk.runner.as_str();
+    let mut claimed = None;
+    for (scope, listed) in unfinished {
+        // A fresh read of the job and the claim in one transaction: what another runner did
+        // with it meanwhile is seen, and a job that finished meanwhile is not claimed (its
+        // runner released it: a claim now would outlive it).
+        let job = svc.store.transaction(|tx| {
+            let Some(job) = tx
+                .get_bulk_job(&scope, &listed.id)?
+                .filter(|j| j.status == SUBMITTED || j.status == IN_PROGRESS)
+            else {
+                return Ok::<_, ServiceError>(None);
+            };
+            Ok(tx
+                .claim_bulk_job(&scope, &listed.id, runner, LEASE)?
+                .then_some(job))
+        })?;
+        if let Some(job) = job {
+            claimed = Some((scope, job));
+            break;
+        }
+    }
+    let Some((scope, job)) = claimed else {
         return Ok(false);
     };
     *current.lock().unwrap_or_else(|p| p.into_inner()) = Some((scope.clone(), job.id.clone()));
@@ -124,6 +157,7 @@ fn fail<S: Store>(
     reason: &str,
 ) -> Result<(), ServiceError> {
     let now = crate::domain::time::format(svc.clock.now());
+    let runner = svc.bulk.runner.as_str();
     svc.store.transaction(|tx| {
         if let Some(mut rec) = tx.get_bulk_job(scope, id)? {
             rec.status = FAILED.to_string();
@@ -131,6 +165,7 @@ fn fail<S: Store>(
             rec.completed_at = Some(now);
             tx.put_bulk_job(scope, &rec)?;
         }
+        tx.release_bulk_job(scope, id, runner)?;
         Ok::<_, ServiceError>(())
     })?;
     svc.bulk.files.discard(id);
@@ -219,12 +254,13 @@ fn prepare<S: Store>(
             survey(svc.model, kind, &files.copy_path(&job.id)).map(|s| (copied.file_name, s))
         });
     let scope = access::private(ctx);
+    let runner = svc.bulk.runner.as_str();
     let finished = svc.write(ctx, |w| {
         let Some(mut rec) = w.tx.get_bulk_job(&scope, &job.id)? else {
             return Ok(true); // reset meanwhile
         };
-        if rec.status != SUBMITTED {
-            return Ok(false);
+        if rec.status != SUBMITTED || !w.tx.claim_bulk_job(&scope, &job.id, runner, LEASE)? {
+            return Ok(false); // another runner prepared it, or holds it now
         }
         let now = w.stamp();
         rec.started_at = Some(now.clone());
@@ -248,6 +284,9 @@ fn prepare<S: Store>(
             }
         }
         w.tx.put_bulk_job(&scope, &rec)?;
+        if rec.status != IN_PROGRESS {
+            w.tx.release_bulk_job(&scope, &job.id, runner)?;
+        }
         Ok(rec.status != IN_PROGRESS)
     })?;
     if finished {
@@ -320,11 +359,17 @@ fn advance<S: Store>(
     if !delay.is_zero() && !batch.is_empty() {
         std::thread::sleep(delay);
     }
+    let runner = svc.bulk.runner.as_str();
     let finished = svc.write(ctx, |w| {
         let Some(mut rec) = w.tx.get_bulk_job(&scope, &job.id)? else {
             return Ok(true); // reset meanwhile
         };
-        if rec.status != IN_PROGRESS || rec.processed_records != job.processed_records {
+        // The claim renewed with the batch: a runner whose lease ran out (another took the
+        // job over) writes nothing, and the batch's records were applied by one runner only.
+        if rec.status != IN_PROGRESS
+            || rec.processed_records != job.processed_records
+            || !w.tx.claim_bulk_job(&scope, &job.id, runner, LEASE)?
+        {
             return Ok(false);
         }
         let applied = batch.len() as i64;
@@ -343,6 +388,7 @@ fn advance<S: Store>(
             rec.status = COMPLETED.to_string();
             rec.completed_at = Some(w.stamp());
             rec.total_records = rec.total_records.max(rec.processed_records);
+            w.tx.release_bulk_job(&scope, &job.id, runner)?;
         }
         w.tx.put_bulk_job(&scope, &rec)?;
         Ok(end)
