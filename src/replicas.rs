@@ -11,8 +11,8 @@
 //!   quota class, counted in a write transaction.
 //! - **events** are stored with the write that emits them (`ops::Service::write`); each
 //!   replica's webhook delivers the events it committed.
-//! - **the summary cache** is off (`ops::Service::shared`): another replica's write could not
-//!   evict it.
+//! - **the summary cache** is validated against the store's write count on every hit
+//!   (`ops::cache`): another replica's write could not evict it.
 //!
 //! With a store of one process (SQLite) every function here is the in-memory one.
 

@@ -1,13 +1,16 @@
 //! Rendered answers kept ready for the hottest read, GetAwsOpportunitySummary.
 //!
-//! Correctness rests on one invariant: every committed write reports what it changed as
-//! typed [`crate::domain::changes::Change`]s, and `Service::write` evicts the entry of each
-//! changed opportunity once the write committed; reset and import clear everything. A
+//! In one process, correctness rests on one invariant: every committed write reports what it
+//! changed as typed [`crate::domain::changes::Change`]s, and `Service::write` evicts the entry
+//! of each changed opportunity once the write committed; reset and import clear everything. A
 //! generation counter stops a reader that raced a write from caching what it read before the
 //! write.
 //!
-//! A cache that is off ([`ResponseCache::off`]) keeps nothing: replicas sharing a store do not
-//! cache, as another replica's write could not evict their entries.
+//! Replicas sharing a store cannot see each other's evictions. Their cache is *validated*
+//! ([`ResponseCache::validated`]): each entry is tagged with the store's write count
+//! (`Store::generation`) read before it was rendered, and is answered only while the store's
+//! count is still that value, i.e. no write by any replica committed since. That costs one
+//! round trip per hit, and any write empties it in effect; it pays on read-mostly loads.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,57 +25,76 @@ type Key = (String, String, String);
 #[derive(Default)]
 struct Inner {
     generation: u64,
-    entries: HashMap<Key, Bytes>,
+    /// The answer and, in a validated cache, the store's write count it was rendered at.
+    entries: HashMap<Key, (Bytes, i64)>,
 }
 
 /// Serialized responses by (account, catalog, opportunity id).
 #[derive(Default)]
 pub struct ResponseCache {
     inner: Mutex<Inner>,
-    off: bool,
+    validated: bool,
+}
+
+fn key(account: &str, catalog: &str, id: &str) -> Key {
+    (account.to_string(), catalog.to_string(), id.to_string())
 }
 
 impl ResponseCache {
-    /// A cache that keeps nothing.
-    pub fn off() -> Self {
+    /// A cache whose entries are answered only at the store write count they were rendered at
+    /// ([`ResponseCache::get_at`], [`ResponseCache::put_at`]).
+    pub fn validated() -> Self {
         Self {
-            off: true,
+            validated: true,
             ..Self::default()
         }
+    }
+
+    /// Whether entries are validated against the store's write count.
+    pub fn is_validated(&self) -> bool {
+        self.validated
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The cached answer, or the generation to pass to [`ResponseCache::put`].
+    /// The cached answer, or the generation to pass to [`ResponseCache::put`]. A validated
+    /// cache answers only through [`ResponseCache::get_at`].
     pub fn get(&self, account: &str, catalog: &str, id: &str) -> Result<Bytes, u64> {
         let inner = self.lock();
-        let key = (account.to_string(), catalog.to_string(), id.to_string());
-        inner.entries.get(&key).cloned().ok_or(inner.generation)
+        match inner.entries.get(&key(account, catalog, id)) {
+            Some((bytes, _)) if !self.validated => Ok(bytes.clone()),
+            _ => Err(inner.generation),
+        }
     }
 
     /// Keeps an answer computed when the cache was at `generation`, unless a write came since.
     pub fn put(&self, account: &str, catalog: &str, id: &str, generation: u64, bytes: Bytes) {
         let mut inner = self.lock();
-        if self.off || inner.generation != generation {
+        if self.validated || inner.generation != generation {
             return;
         }
-        if inner.entries.len() >= CAPACITY {
-            inner.entries.clear();
+        insert(&mut inner, key(account, catalog, id), bytes, 0);
+    }
+
+    /// The answer rendered when the store's write count was `written`, if one is kept.
+    pub fn get_at(&self, account: &str, catalog: &str, id: &str, written: i64) -> Option<Bytes> {
+        match self.lock().entries.get(&key(account, catalog, id)) {
+            Some((bytes, at)) if *at == written => Some(bytes.clone()),
+            _ => None,
         }
-        inner.entries.insert(
-            (account.to_string(), catalog.to_string(), id.to_string()),
-            bytes,
-        );
+    }
+
+    /// Keeps an answer rendered after the store's write count was read as `written`.
+    pub fn put_at(&self, account: &str, catalog: &str, id: &str, written: i64, bytes: Bytes) {
+        insert(&mut self.lock(), key(account, catalog, id), bytes, written);
     }
 
     /// Evicts the answer of one opportunity, after a committed change to it.
     pub fn evict(&self, account: &str, catalog: &str, id: &str) {
         let mut inner = self.lock();
-        inner
-            .entries
-            .remove(&(account.to_string(), catalog.to_string(), id.to_string()));
+        inner.entries.remove(&key(account, catalog, id));
         inner.generation += 1;
     }
 
@@ -81,4 +103,11 @@ impl ResponseCache {
         inner.entries.clear();
         inner.generation += 1;
     }
+}
+
+fn insert(inner: &mut Inner, key: Key, bytes: Bytes, written: i64) {
+    if inner.entries.len() >= CAPACITY {
+        inner.entries.clear();
+    }
+    inner.entries.insert(key, (bytes, written));
 }

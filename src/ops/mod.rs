@@ -172,7 +172,8 @@ pub struct Service<S: Store> {
     /// Bulk jobs' files, runner wake-up and report signing.
     pub bulk: bulk::Runtime,
     /// Whether other servers share the store (PostgreSQL): events are then kept in the store,
-    /// and answers are not cached (another replica's write would not evict them).
+    /// and cached answers are validated against the store's write count (another replica's
+    /// write would not evict them).
     pub shared: bool,
 }
 
@@ -224,7 +225,7 @@ impl<S: Store> Service<S> {
             registry: Registry::build(model),
             events: EventLog::default(),
             summaries: if store.peers().is_some() {
-                cache::ResponseCache::off()
+                cache::ResponseCache::validated()
             } else {
                 cache::ResponseCache::default()
             },

@@ -88,4 +88,11 @@ impl Store for AnyStore {
             AnyStore::Postgres(s) => s.peers(),
         }
     }
+
+    fn generation(&self) -> Result<Option<i64>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.generation(),
+            AnyStore::Postgres(s) => s.generation(),
+        }
+    }
 }

@@ -967,4 +967,11 @@ pub trait Store: Send + Sync + 'static {
     fn peers(&self) -> Option<&dyn Peers> {
         None
     }
+
+    /// A number that changes with every committed write, whichever process wrote, when the
+    /// store keeps one (a shared store; one round trip): an answer rendered while it had a
+    /// value is still right as long as it keeps it.
+    fn generation(&self) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
 }

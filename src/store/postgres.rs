@@ -25,12 +25,15 @@
 //! databases do not all offer, so nothing relies on it.
 //!
 //! **Transactions.** A write runs at `READ COMMITTED` and first locks the one row of
-//! `write_lock` (`SELECT … FOR UPDATE`): write transactions follow one another, as with
-//! SQLite's single writer, and this holds across every process sharing the database (the lock
-//! is the database's, not the process's). Each of its statements sees every transaction that
-//! committed before it took the lock. Reads run in `REPEATABLE READ READ ONLY` transactions: one
-//! consistent snapshot, never waiting for a writer. Row-level locking instead of the one lock
-//! is a later step (issue 17).
+//! `write_lock` with an `UPDATE` that also counts the writes ([`Store::generation`]): write
+//! transactions follow one another, as with SQLite's single writer, and this holds across
+//! every process sharing the database (the lock is the database's, not the process's). Each of
+//! its statements sees every transaction that committed before it took the lock. One lock for
+//! all writers is a choice: every rule the service checks by reading then writing (optimistic
+//! locking, ClientTokens, one acceptance per invitation, snapshot revisions) holds without a
+//! serialization retry anywhere; the cost is one commit at a time (`bench/README.md`). Reads
+//! run in `REPEATABLE READ READ ONLY` transactions: one consistent snapshot, never waiting for
+//! a writer.
 //!
 //! **State imports** write opportunities and AWS summaries in batches (`import`): multi-row
 //! `INSERT … VALUES`, not `COPY`. The opportunity counter is a sequence, and `setval` is not
@@ -134,6 +137,7 @@ const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS write_lock (id INTEGER PRIMARY KEY);
 INSERT INTO write_lock (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
+ALTER TABLE write_lock ADD COLUMN IF NOT EXISTS generation BIGINT NOT NULL DEFAULT 0;
 CREATE SEQUENCE IF NOT EXISTS row_ids;
 CREATE TABLE IF NOT EXISTS opportunities (
     account CTEXT NOT NULL, catalog CTEXT NOT NULL, id CTEXT NOT NULL, num BIGINT NOT NULL,
@@ -433,7 +437,12 @@ impl Store for PostgresStore {
             statements: RefCell::new(statements),
             pending: import::Pending::default(),
         };
-        wrapper.exec("SELECT id FROM write_lock WHERE id = 1 FOR UPDATE", &[])?;
+        // Locks the row (as `SELECT … FOR UPDATE` would) and counts the write: see
+        // `Store::generation`.
+        wrapper.exec(
+            "UPDATE write_lock SET generation = generation + 1 WHERE id = 1",
+            &[],
+        )?;
         // An error or a panic drops the transaction, which rolls it back.
         let out = f(&mut wrapper)?;
         // An import writes what it held back before it returns (`Tx::flush_import`).
@@ -482,6 +491,21 @@ impl Store for PostgresStore {
 
     fn peers(&self) -> Option<&dyn Peers> {
         Some(self)
+    }
+
+    fn generation(&self) -> Result<Option<i64>, StoreError> {
+        const SQL: &str = "SELECT generation FROM write_lock WHERE id = 1";
+        let mut conn = self.conn()?;
+        let PgConn { client, statements } = &mut *conn;
+        let stmt = match statements.get(SQL) {
+            Some(s) => s.clone(),
+            None => {
+                let s = client.prepare(SQL)?;
+                statements.insert(SQL.to_string(), s.clone());
+                s
+            }
+        };
+        Ok(Some(client.query_one(&stmt, &[])?.try_get(0)?))
     }
 }
 

@@ -980,6 +980,9 @@ pub fn get_summary<S: Store>(
     input: &Value,
 ) -> Result<Reply, ServiceError> {
     let id = str_at(input, "RelatedOpportunityIdentifier").unwrap_or_default();
+    if svc.summaries.is_validated() {
+        return get_summary_validated(svc, ctx, id);
+    }
     let generation = match svc.summaries.get(&ctx.account, &ctx.catalog, id) {
         Ok(bytes) => return Ok(Reply::Encoded(bytes)),
         Err(generation) => generation,
@@ -987,6 +990,29 @@ pub fn get_summary<S: Store>(
     let bytes = svc.encode(GET_SUMMARY, Reply::Doc(summary(svc, ctx, id)?));
     svc.summaries
         .put(&ctx.account, &ctx.catalog, id, generation, bytes.clone());
+    Ok(Reply::Encoded(bytes))
+}
+
+/// GetAwsOpportunitySummary with replicas sharing the store: a cached answer serves while no
+/// write committed since it was rendered (one round trip to learn it).
+fn get_summary_validated<S: Store>(
+    svc: &Service<S>,
+    ctx: &Context,
+    id: &str,
+) -> Result<Reply, ServiceError> {
+    let written = svc.store.generation()?;
+    if let Some(w) = written
+        && let Some(bytes) = svc.summaries.get_at(&ctx.account, &ctx.catalog, id, w)
+    {
+        return Ok(Reply::Encoded(bytes));
+    }
+    let bytes = svc.encode(GET_SUMMARY, Reply::Doc(summary(svc, ctx, id)?));
+    if let Some(w) = written {
+        // Read before the render: the answer is at least as new as `w`, and a later write
+        // changes the count.
+        svc.summaries
+            .put_at(&ctx.account, &ctx.catalog, id, w, bytes.clone());
+    }
     Ok(Reply::Encoded(bytes))
 }
 
