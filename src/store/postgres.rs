@@ -272,6 +272,9 @@ pub struct PostgresStore {
     stopped: Arc<AtomicBool>,
     /// This replica's row in `replicas`.
     me: String,
+    /// Whether the database has `LISTEN`/`NOTIFY` (PostgreSQL does; CockroachDB and YugabyteDB
+    /// do not): without it, followers poll.
+    notify: bool,
 }
 
 impl Drop for PostgresStore {
@@ -317,11 +320,12 @@ impl PostgresStore {
             .connection_timeout(std::time::Duration::from_secs(30))
             .build(manager)
             .map_err(|e| StoreError::Open(format!("cannot connect to the database: {e}")))?;
-        let store = Self {
+        let mut store = Self {
             pool: Some(pool),
             config,
             stopped: Arc::default(),
             me: uuid::Uuid::new_v4().to_string(),
+            notify: false,
         };
         // Servers starting together on a new database race to create the same tables: the
         // loser's `CREATE … IF NOT EXISTS` fails on the catalog's unique index. Its whole
@@ -333,9 +337,27 @@ impl PostgresStore {
                     attempt += 1;
                     std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
                 }
-                other => return other.map(|()| store),
+                other => {
+                    return other.map(|()| {
+                        store.notify = store.has_notify();
+                        store
+                    });
+                }
             }
         }
+    }
+
+    /// Whether the database takes `NOTIFY` (tried once, at open).
+    fn has_notify(&self) -> bool {
+        let works = self.conn().is_ok_and(|mut c| {
+            c.client
+                .batch_execute("SELECT pg_notify('pcl_control', '')")
+                .is_ok()
+        });
+        if !works {
+            tracing::info!("the database has no LISTEN/NOTIFY: replicas poll for control changes");
+        }
+        works
     }
 
     fn conn(&self) -> Result<Conn, StoreError> {
@@ -414,6 +436,7 @@ fn read_on<T, E: From<StoreError>>(
         tx: RefCell::new(tx),
         statements: RefCell::new(statements),
         pending: import::Pending::default(),
+        notify: false,
     };
     let out = f(&wrapper)?;
     wrapper.tx.into_inner().commit().map_err(StoreError::from)?;
@@ -436,6 +459,7 @@ impl Store for PostgresStore {
             tx: RefCell::new(tx),
             statements: RefCell::new(statements),
             pending: import::Pending::default(),
+            notify: self.notify,
         };
         // Locks the row (as `SELECT … FOR UPDATE` would) and counts the write: see
         // `Store::generation`.
@@ -513,6 +537,8 @@ impl Store for PostgresStore {
 const LIVE_MS: i64 = 3_000;
 /// How often a follower beats (and checks for announcements it missed).
 const BEAT: Duration = Duration::from_millis(1_000);
+/// How often a follower looks for announcements where the database has no `NOTIFY`.
+const POLL: Duration = Duration::from_millis(200);
 /// The database's clock, in milliseconds: replicas' heartbeats compare on one clock.
 const NOW_MS: &str = "CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)";
 
@@ -525,7 +551,10 @@ impl Peers for PostgresStore {
     fn follow(&self, apply: Box<dyn Fn() + Send>) -> Result<(), StoreError> {
         let mut client = self.config.connect(NoTls)?;
         let me = self.me.clone();
-        client.batch_execute("LISTEN pcl_control")?;
+        let notify = self.notify;
+        if notify {
+            client.batch_execute("LISTEN pcl_control")?;
+        }
         let stopped = Arc::clone(&self.stopped);
         // The first round before serving: this replica starts with what the others share.
         let mut applied = None;
@@ -544,11 +573,15 @@ impl Peers for PostgresStore {
                             tracing::warn!(error = %describe(&e), "the replica follower failed; retrying");
                         }
                     }
-                    // Wakes on the next announcement, or beats.
-                    let mut notes = client.notifications();
-                    let _ = notes.timeout_iter(BEAT).next();
-                    // Those that came meanwhile are covered by the same round.
-                    let _ = notes.iter().count();
+                    if notify {
+                        // Wakes on the next announcement, or beats.
+                        let mut notes = client.notifications();
+                        let _ = notes.timeout_iter(BEAT).next();
+                        // Those that came meanwhile are covered by the same round.
+                        let _ = notes.iter().count();
+                    } else {
+                        std::thread::sleep(POLL);
+                    }
                 }
                 let _ = client.execute("DELETE FROM replicas WHERE id = $1", &[&me]);
             })
@@ -618,6 +651,8 @@ pub struct PgTx<'c> {
     statements: RefCell<&'c mut HashMap<String, Statement>>,
     /// A state import's records held back to be written in batches.
     pending: import::Pending,
+    /// Whether the database has `NOTIFY` (announcements are also polled).
+    notify: bool,
 }
 
 /// A client error with the server's own message when there is one (the client's `Display`
@@ -2038,7 +2073,9 @@ impl Tx for PgTx<'_> {
             "UPDATE control SET generation = generation + 1 WHERE id = 1",
             &[],
         )?;
-        self.exec("SELECT pg_notify('pcl_control', '')", &[])?;
+        if self.notify {
+            self.exec("SELECT pg_notify('pcl_control', '')", &[])?;
+        }
         Ok(())
     }
 
