@@ -887,37 +887,7 @@ impl PgTx<'_> {
     }
 
     fn put_search_entry(&self, scope: &Scope, e: &Entry) -> Result<(), StoreError> {
-        let folded = |v: &Option<String>| v.as_deref().map(opportunity_search::fold);
-        self.exec(
-            "INSERT INTO opportunity_search (account, catalog, id, stage, review_status,
-               opportunity_type, origin, country_code, industry, engagement_score, cosell_motion,
-               estimated_mrr, keywords, entry)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT (account, catalog, id) DO UPDATE SET stage = EXCLUDED.stage,
-               review_status = EXCLUDED.review_status,
-               opportunity_type = EXCLUDED.opportunity_type, origin = EXCLUDED.origin,
-               country_code = EXCLUDED.country_code, industry = EXCLUDED.industry,
-               engagement_score = EXCLUDED.engagement_score,
-               cosell_motion = EXCLUDED.cosell_motion, estimated_mrr = EXCLUDED.estimated_mrr,
-               keywords = EXCLUDED.keywords, entry = EXCLUDED.entry",
-            &[
-                &scope.account,
-                &scope.catalog,
-                &e.id,
-                &folded(&e.stage),
-                &folded(&e.review_status),
-                &folded(&e.opportunity_type),
-                &folded(&e.origin),
-                &folded(&e.country_code),
-                &folded(&e.industry),
-                &folded(&e.engagement_score),
-                &folded(&e.cosell_motion),
-                &e.estimated_mrr,
-                &e.keyword_document(),
-                &to_json(e)?,
-            ],
-        )?;
-        Ok(())
+        self.put_search_entries(scope, std::slice::from_ref(e))
     }
 }
 

@@ -310,8 +310,13 @@ impl PgTx<'_> {
         self.put_search_entries(scope, &entries)
     }
 
-    /// Inserts or replaces the search entries (distinct ids) in one statement.
-    fn put_search_entries(&mut self, scope: &Scope, entries: &[Entry]) -> Result<(), StoreError> {
+    /// Inserts or replaces the search entries (distinct ids) in one statement (one entry: the
+    /// write of one opportunity).
+    pub(super) fn put_search_entries(
+        &self,
+        scope: &Scope,
+        entries: &[Entry],
+    ) -> Result<(), StoreError> {
         let folded = |v: &Option<String>| v.as_deref().map(opportunity_search::fold);
         let columns = entries
             .iter()
