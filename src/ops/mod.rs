@@ -311,7 +311,14 @@ impl<S: Store> Service<S> {
         keep: impl Fn(&Value) -> bool,
     ) -> Result<Vec<Value>, ServiceError> {
         if self.shared {
-            let all = self.event_log()?;
+            // The newest `limit` first (the whole answer when `keep` takes them all), else the
+            // whole log.
+            let newest = self.store.read(|tx| tx.events(limit))?;
+            let all = if newest.iter().all(&keep) {
+                newest
+            } else {
+                self.event_log()?
+            };
             return Ok(all
                 .into_iter()
                 .rev()

@@ -73,14 +73,7 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Checks and adds a rule; returns it with its id.
-    pub fn add(&self, model: &Model, rule: FaultRule) -> Result<FaultRule, String> {
-        let rule = Self::prepare(model, rule)?;
-        self.edit(|rules| rules.push(rule.clone()));
-        Ok(rule)
-    }
-
-    /// Checks a new rule and gives it its id (without adding it).
+    /// Checks a new rule and gives it its id; `crate::replicas::edit_faults` adds it.
     pub fn prepare(model: &Model, mut rule: FaultRule) -> Result<FaultRule, String> {
         if rule.operation != "*" && model.operation(&rule.operation).is_none() {
             return Err(format!(
@@ -142,11 +135,6 @@ impl Faults {
     /// Replaces the rules in force (with those another replica stored).
     pub fn replace(&self, rules: Vec<FaultRule>) {
         *self.lock() = rules;
-    }
-
-    /// Removes one rule (by id) or all; returns how many were removed.
-    pub fn clear(&self, id: Option<&str>) -> usize {
-        self.edit(|rules| remove(rules, id))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
