@@ -3,53 +3,24 @@
 
 mod common;
 
-use std::time::SystemTime;
-
-use aws_credential_types::Credentials;
 use aws_sdk_partnercentralselling::error::ProvideErrorMetadata;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
 use partnercentral_local::auth::{AuthError, Authenticator, CredentialStore, SignedRequest};
 
+use common::signed::sign_request;
 use common::{Binary, client};
 
 const CREDS: &str = r#"{"credentials": [
   {"accessKeyId": "AKIDEXAMPLE", "secretAccessKey": "SECRETEXAMPLE", "accountId": "111111111111"}]}"#;
 
 fn signed_request(secret: &str, body: &str, region: &str) -> http::Request<String> {
-    let mut req = http::Request::builder()
-        .method("POST")
-        .uri("http://127.0.0.1:4570/")
-        .header("host", "127.0.0.1:4570")
-        .header("content-type", "application/x-amz-json-1.0")
-        .header("x-amz-target", "AWSPartnerCentralSelling.ListSolutions")
-        .body(body.to_string())
-        .unwrap();
-    let identity = Credentials::new("AKIDEXAMPLE", secret, None, None, "test").into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name("partnercentral-selling")
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .unwrap()
-        .into();
-    let headers: Vec<(&str, &str)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.to_str().unwrap()))
-        .collect();
-    let signable = SignableRequest::new(
-        "POST",
-        "http://127.0.0.1:4570/",
-        headers.into_iter(),
-        SignableBody::Bytes(body.as_bytes()),
+    sign_request(
+        "http://127.0.0.1:4570",
+        "AWSPartnerCentralSelling.ListSolutions",
+        body.to_string(),
+        "AKIDEXAMPLE",
+        secret,
+        region,
     )
-    .unwrap();
-    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-    instructions.apply_to_request_http1x(&mut req);
-    req
 }
 
 fn verify(req: &http::Request<String>) -> Result<String, AuthError> {

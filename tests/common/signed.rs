@@ -48,41 +48,15 @@ impl Api {
             input["Catalog"] = json!("Sandbox");
         }
         let body = input.to_string();
-        let uri = format!("{}/", self.url);
-        let host = self.url.trim_start_matches("http://").to_string();
         let target = format!("AWSPartnerCentralSelling.{op}");
-        let mut req = http::Request::builder()
-            .method("POST")
-            .uri(&uri)
-            .header("host", &host)
-            .header("content-type", "application/x-amz-json-1.0")
-            .header("x-amz-target", &target)
-            .body(body.clone())
-            .unwrap();
-        let identity = Credentials::new(&self.account, "secret", None, None, "test").into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("partnercentral-selling")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .unwrap()
-            .into();
-        let headers: Vec<(&str, &str)> = req
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.to_str().unwrap()))
-            .collect();
-        let signable = SignableRequest::new(
-            "POST",
-            &uri,
-            headers.into_iter(),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .unwrap();
-        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-        instructions.apply_to_request_http1x(&mut req);
+        let req = sign_request(
+            &self.url,
+            &target,
+            body,
+            &self.account,
+            "secret",
+            "us-east-1",
+        );
         let resp = self
             .http
             .request(req.map(|b| Full::new(Bytes::from(b))))
@@ -139,4 +113,51 @@ impl Api {
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8(bytes.to_vec()).expect("UTF-8"))
     }
+}
+
+/// A POST of awsJson `body` to `url` (`http://host:port`) for action `target`
+/// (`AWSPartnerCentralSelling.{op}`), signed by `aws-sigv4` as the SDK signs it.
+pub fn sign_request(
+    url: &str,
+    target: &str,
+    body: String,
+    access_key: &str,
+    secret: &str,
+    region: &str,
+) -> http::Request<String> {
+    let uri = format!("{url}/");
+    let host = url.trim_start_matches("http://");
+    let mut req = http::Request::builder()
+        .method("POST")
+        .uri(&uri)
+        .header("host", host)
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amz-target", target)
+        .body(body)
+        .unwrap();
+    let identity = Credentials::new(access_key, secret, None, None, "test").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name("partnercentral-selling")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let headers: Vec<(&str, &str)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.to_str().unwrap()))
+        .collect();
+    let signable = SignableRequest::new(
+        "POST",
+        &uri,
+        headers.into_iter(),
+        SignableBody::Bytes(req.body().as_bytes()),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    instructions.apply_to_request_http1x(&mut req);
+    req
 }
