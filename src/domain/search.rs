@@ -599,6 +599,18 @@ pub fn parse_sort<T>(sort: &Value, fields: &[Field<T>]) -> Result<SortSpec, Serv
     sort_spec(sort, fields).map_err(|v| ServiceError::Invalid(vec![v]))
 }
 
+/// Reads a request's optional `Keyword`, which must be a string.
+pub fn parse_keyword(input: &Value) -> Result<Option<&str>, ServiceError> {
+    match input.get("Keyword") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(k)) => Ok(Some(k.as_str())),
+        Some(_) => Err(ServiceError::Invalid(vec![invalid(
+            "Keyword",
+            "Keyword must be a string.".to_string(),
+        )])),
+    }
+}
+
 fn sort_spec<T>(sort: &Value, fields: &[Field<T>]) -> Parsed<SortSpec> {
     const BY: &str = "Sort.SortBy";
     const ORDER: &str = "Sort.SortOrder";

@@ -254,17 +254,7 @@ pub fn search(
         None | Some(Value::Null) => DEFAULT_SORT,
         Some(sort) => search::parse_sort(sort, fields())?,
     };
-    let keyword = match input.get("Keyword") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(k)) => Some(k.as_str()),
-        Some(_) => {
-            return Err(ServiceError::invalid(
-                "Keyword",
-                crate::model::validate::Code::InvalidValue,
-                "Keyword must be a string.",
-            ));
-        }
-    };
+    let keyword = search::parse_keyword(input)?;
     let mut found: Vec<EngagementRecord> = records
         .into_iter()
         .filter(|r| keyword.is_none_or(|k| search::keyword_matches(&keyword_haystacks(r), k)))

@@ -31,7 +31,6 @@ use serde_json::{Value, json};
 use super::view;
 use crate::domain::opportunity_search::{Entry, date_only, fold};
 use crate::domain::search::{self, Field, Kind, Op, Predicate, Scalar, SortSpec, Tree};
-use crate::model::validate::Code;
 use crate::ops::common::rendered_page;
 use crate::ops::features::{self, Feature};
 use crate::ops::{Context, Service, ServiceError, access};
@@ -207,17 +206,7 @@ fn read_request(input: &Value) -> Result<Request<'_>, ServiceError> {
         None | Some(Value::Null) => DEFAULT_SORT,
         Some(sort) => search::parse_sort(sort, fields())?,
     };
-    let keyword = match input.get("Keyword") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(k)) => Some(k.as_str()),
-        Some(_) => {
-            return Err(ServiceError::invalid(
-                "Keyword",
-                Code::InvalidValue,
-                "Keyword must be a string.",
-            ));
-        }
-    };
+    let keyword = search::parse_keyword(input)?;
     Ok(Request {
         keyword,
         tree,
